@@ -1,0 +1,408 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { DEFAULTS } from "../defaults.js";
+import { ConfigError, LeaseLostError, PermanentError } from "../errors.js";
+import { type Clock, systemClock } from "../ports/clock.js";
+import { type Logger, silentLogger } from "../ports/logger.js";
+import type { ClaimedTask, TaskStore } from "../ports/task-store.js";
+import { recover } from "../recover.js";
+import type { StageMachine } from "../stage-machine.js";
+import type { TaskContext, TaskHandler } from "./task-context.js";
+import { Waker } from "./waker.js";
+import type { WorkerEvent, WorkerStats } from "./worker-events.js";
+
+export interface WorkerOptions {
+  store: TaskStore;
+  machine: StageMachine;
+  handler: TaskHandler;
+  /** Rows run at once. */
+  concurrency?: number;
+  leaseTtlMs?: number;
+  /** Idle poll interval when nothing was ready. */
+  pollIntervalMs?: number;
+  /** How often this worker sweeps for expired leases (0: never; leave it to the scheduler). */
+  sweepIntervalMs?: number;
+  maxAttempts?: number;
+  /** Claim at most this many rows in all, then drain and return. */
+  limit?: number;
+  /** Return once nothing is ready and nothing is in flight (`analyze --once`). */
+  once?: boolean;
+  /** Stop claiming when this aborts (the shutdown's "stopping" signal); in-flight work goes on. */
+  stopSignal?: AbortSignal;
+  /** Abort in-flight work when this aborts (the shutdown deadline); its rows are released, not counted. */
+  abortSignal?: AbortSignal;
+  workerId?: string;
+  host?: string;
+  pid?: number;
+  logger?: Logger;
+  clock?: Clock;
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+/** Why a task's AbortSignal fired. */
+class DeadlineReached extends Error {
+  override name = "DeadlineReached";
+}
+
+interface Running {
+  task: ClaimedTask;
+  controller: AbortController;
+  leaseLost: boolean;
+  /** Local view of when the lease ends: a worker that could not renew in time stops trusting it. */
+  leaseExpiresAt: Date;
+  /** Set once the terminal write has begun, so a concurrent heartbeat does not report it lost. */
+  finishing: boolean;
+  done: Promise<void>;
+}
+
+export interface Worker {
+  readonly id: string;
+  /** Runs until stopped (signal, drain request, limit, or `once` with nothing left). */
+  run(): Promise<WorkerStats>;
+  /** Stop claiming; in-flight work finishes. */
+  stop(reason?: string): void;
+  readonly inFlight: number;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function positive(name: string, value: number, integer: boolean): number {
+  if (!(value > 0) || (integer && !Number.isInteger(value)) || !Number.isFinite(value)) {
+    throw new ConfigError(
+      `worker: ${name} must be a positive ${integer ? "integer" : "number"}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The worker loop. Claims up to `concurrency` rows with a lease, runs the handler for each
+ * with an AbortSignal, renews all its leases in one statement every ttl/3, stops claiming
+ * the moment `stopSignal` fires or a drain is requested through the database, and finishes
+ * or releases what is in flight. Every write about a row is fenced by its lease token: once
+ * a lease is lost the work is dropped without writing.
+ */
+export function createWorker(options: WorkerOptions): Worker {
+  const { store, machine, handler } = options;
+  const concurrency = positive("concurrency", options.concurrency ?? DEFAULTS.concurrency, true);
+  const leaseTtlMs = positive("leaseTtlMs", options.leaseTtlMs ?? DEFAULTS.leaseTtlMs, true);
+  const pollIntervalMs = positive("pollIntervalMs", options.pollIntervalMs ?? DEFAULTS.pollIntervalMs, false);
+  const maxAttempts = positive("maxAttempts", options.maxAttempts ?? DEFAULTS.maxAttempts, true);
+  const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULTS.sweepIntervalMs;
+  if (!(sweepIntervalMs >= 0))
+    throw new ConfigError(`worker: sweepIntervalMs must be >= 0, got ${sweepIntervalMs}`);
+  const limit =
+    options.limit === undefined ? Number.POSITIVE_INFINITY : positive("limit", options.limit, true);
+  const heartbeatMs = Math.max(1, Math.floor(leaseTtlMs * DEFAULTS.heartbeatFraction));
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? hostname();
+  const pid = options.pid ?? process.pid;
+  const id = options.workerId ?? `${host}:${pid}:${randomBytes(3).toString("hex")}`;
+  const emit = (event: WorkerEvent) => options.onEvent?.(event);
+
+  const running = new Map<number, Running>();
+  const waker = new Waker();
+  const stats: WorkerStats = { claimed: 0, completed: 0, failed: 0, released: 0, leaseLost: 0 };
+  let started = false;
+  let stopReason: string | undefined;
+
+  const stop = (reason = "requested") => {
+    if (stopReason) return;
+    stopReason = reason;
+    emit({ type: "stopping", reason, inFlight: running.size });
+    logger.info({ workerId: id, reason, inFlight: running.size }, "worker stopping: no new work");
+    waker.wake();
+  };
+  const onStopSignal = () => stop("signal");
+  const onAbortSignal = () => stop("deadline");
+
+  function loseLease(run: Running, during: string) {
+    if (run.leaseLost || run.finishing) return;
+    run.leaseLost = true;
+    run.controller.abort(new LeaseLostError(run.task.id, during));
+  }
+
+  async function settleFailure(run: Running, err: unknown): Promise<void> {
+    const { task } = run;
+    if (run.leaseLost || err instanceof LeaseLostError) {
+      stats.leaseLost++;
+      const during = err instanceof LeaseLostError ? err.operation : "work";
+      emit({ type: "lease-lost", taskId: task.id, during });
+      logger.warn({ taskId: task.id, during }, "lease lost: dropping the work without writing");
+      return;
+    }
+    run.finishing = true;
+    const now = clock.now();
+    const ref = { id: task.id, leaseToken: task.leaseToken, now };
+    try {
+      if (options.abortSignal?.aborted) {
+        // The deadline, not the task, ended this attempt: give the claim back uncounted
+        // so the next worker takes the row at once and a deploy never eats a retry.
+        await store.taskRelease({ ...ref, countAttempt: false });
+        stats.released++;
+        emit({ type: "released", taskId: task.id, counted: false, reason: "deadline" });
+        logger.warn({ taskId: task.id, stage: task.stage }, "released at the shutdown deadline");
+        return;
+      }
+      const reason = errorMessage(err);
+      if (err instanceof PermanentError || task.attempts >= maxAttempts) {
+        const why = err instanceof PermanentError ? reason : `${reason} (after ${task.attempts} attempts)`;
+        await store.taskFail({ ...ref, reason: why });
+        stats.failed++;
+        emit({ type: "failed", taskId: task.id, reason: why });
+        logger.error({ taskId: task.id, stage: task.stage, reason: why }, "task failed");
+      } else {
+        await store.taskRelease({ ...ref, countAttempt: true, error: reason });
+        stats.released++;
+        emit({ type: "released", taskId: task.id, counted: true, reason });
+        logger.warn(
+          { taskId: task.id, stage: task.stage, attempts: task.attempts, reason },
+          "attempt failed; released for retry",
+        );
+      }
+    } catch (writeErr) {
+      if (writeErr instanceof LeaseLostError) {
+        stats.leaseLost++;
+        emit({ type: "lease-lost", taskId: task.id, during: writeErr.operation });
+        logger.warn({ taskId: task.id }, "lease lost before the failure could be recorded");
+      } else {
+        emit({ type: "error", during: "settle", message: errorMessage(writeErr) });
+        logger.error(
+          { taskId: task.id, err: errorMessage(writeErr) },
+          "could not record the task's failure; its lease will expire",
+        );
+      }
+    }
+  }
+
+  function start(claimed: ClaimedTask): void {
+    const task: ClaimedTask = { ...claimed, data: { ...claimed.data } };
+    const controller = new AbortController();
+    const run: Running = {
+      task,
+      controller,
+      leaseLost: false,
+      leaseExpiresAt: task.leaseExpiresAt,
+      finishing: false,
+      done: Promise.resolve(),
+    };
+    const onDeadline = () => controller.abort(new DeadlineReached("the shutdown deadline passed"));
+    if (options.abortSignal?.aborted) onDeadline();
+    else options.abortSignal?.addEventListener("abort", onDeadline, { once: true });
+
+    let completed = false;
+    const fenced = (operation: string) => {
+      if (run.leaseLost) throw new LeaseLostError(task.id, operation);
+    };
+    const ctx: TaskContext = {
+      task,
+      signal: controller.signal,
+      workerId: id,
+      store,
+      logger,
+      now: () => clock.now(),
+      async advance(to, data) {
+        fenced(`advance to ${to}`);
+        machine.assertTransition(task.stage, to);
+        const from = task.stage;
+        await store.taskAdvance({
+          id: task.id,
+          leaseToken: task.leaseToken,
+          from,
+          to,
+          data,
+          now: clock.now(),
+        });
+        task.stage = to;
+        if (data) task.data = data;
+        emit({ type: "advanced", taskId: task.id, from, to });
+      },
+      async complete(result, data) {
+        fenced("complete");
+        run.finishing = true;
+        await store.taskComplete({
+          id: task.id,
+          leaseToken: task.leaseToken,
+          from: task.stage,
+          result,
+          data,
+          now: clock.now(),
+        });
+        completed = true;
+        task.stage = machine.completed;
+        stats.completed++;
+        emit({ type: "completed", taskId: task.id });
+      },
+    };
+
+    running.set(task.id, run);
+    stats.claimed++;
+    emit({ type: "claimed", taskId: task.id, stage: task.stage, attempts: task.attempts });
+    run.done = (async () => {
+      try {
+        await handler(ctx);
+        if (!completed)
+          throw new Error(`the handler returned without completing the task (stage ${task.stage})`);
+      } catch (err) {
+        await settleFailure(run, err);
+      } finally {
+        options.abortSignal?.removeEventListener("abort", onDeadline);
+        running.delete(task.id);
+        waker.wake();
+      }
+    })();
+  }
+
+  let heartbeatBusy = false;
+  async function heartbeat(): Promise<void> {
+    if (heartbeatBusy) return;
+    heartbeatBusy = true;
+    const now = clock.now();
+    try {
+      if (running.size > 0) {
+        const held = new Set((await store.taskExtendLeases({ owner: id, leaseTtlMs, now })).map((l) => l.id));
+        const until = new Date(now.getTime() + leaseTtlMs);
+        for (const run of running.values()) {
+          if (held.has(run.task.id)) run.leaseExpiresAt = until;
+          else loseLease(run, "heartbeat");
+        }
+      }
+      const { drainRequested } = await store.workerHeartbeat({ id, inFlight: running.size, now });
+      if (drainRequested && !stopReason) {
+        emit({ type: "drain-requested" });
+        stop("drain");
+      }
+    } catch (err) {
+      emit({ type: "error", during: "heartbeat", message: errorMessage(err) });
+      logger.warn({ workerId: id, err: errorMessage(err) }, "heartbeat failed");
+      // A lease this worker could not renew in time may already belong to someone else.
+      for (const run of running.values())
+        if (run.leaseExpiresAt <= now) loseLease(run, "heartbeat (lease expired unrenewed)");
+    } finally {
+      heartbeatBusy = false;
+    }
+  }
+
+  let sweepBusy = false;
+  async function sweep(): Promise<void> {
+    if (sweepBusy || stopReason) return;
+    sweepBusy = true;
+    try {
+      const report = await recover(store, { actor: id, now: clock.now(), maxAttempts });
+      if (report.actions.length > 0) {
+        emit({ type: "recovered", count: report.actions.length });
+        logger.info(
+          { workerId: id, released: report.released, failed: report.failed },
+          "recovered expired leases",
+        );
+        waker.wake();
+      }
+    } catch (err) {
+      emit({ type: "error", during: "sweep", message: errorMessage(err) });
+      logger.warn({ workerId: id, err: errorMessage(err) }, "recovery sweep failed");
+    } finally {
+      sweepBusy = false;
+    }
+  }
+
+  async function run(): Promise<WorkerStats> {
+    if (started) throw new ConfigError("worker: run() was already called");
+    started = true;
+    options.stopSignal?.addEventListener("abort", onStopSignal, { once: true });
+    options.abortSignal?.addEventListener("abort", onAbortSignal, { once: true });
+    if (options.stopSignal?.aborted) stop("signal");
+
+    await store.workerRegister({ id, host, pid, now: clock.now() });
+    emit({ type: "started", workerId: id });
+    logger.info({ workerId: id, concurrency, leaseTtlMs }, "worker started");
+    const heartbeatTimer = setInterval(() => void heartbeat(), heartbeatMs);
+    // Jitter the first sweep so a fleet restarted together does not sweep in lockstep.
+    let sweepTimer: NodeJS.Timeout | undefined;
+    if (sweepIntervalMs > 0) {
+      sweepTimer = setTimeout(
+        function tick() {
+          void sweep().finally(() => {
+            if (!stopReason) sweepTimer = setTimeout(tick, sweepIntervalMs);
+          });
+        },
+        Math.floor(sweepIntervalMs * Math.random()),
+      );
+    }
+
+    let remaining = limit;
+    try {
+      while (!stopReason) {
+        const room = Math.min(concurrency - running.size, remaining);
+        let claimed: ClaimedTask[] = [];
+        if (room > 0) {
+          try {
+            claimed = await store.taskClaim({ owner: id, limit: room, leaseTtlMs, now: clock.now() });
+          } catch (err) {
+            emit({ type: "error", during: "claim", message: errorMessage(err) });
+            logger.warn(
+              { workerId: id, err: errorMessage(err) },
+              "claim failed; retrying after the poll interval",
+            );
+            await waker.wait(pollIntervalMs);
+            continue;
+          }
+          remaining -= claimed.length;
+          // A stop that arrived during the claim: these rows were never started, so they
+          // go straight back, uncounted.
+          if (stopReason) {
+            await Promise.all(
+              claimed.map((t) =>
+                store
+                  .taskRelease({ id: t.id, leaseToken: t.leaseToken, countAttempt: false, now: clock.now() })
+                  .catch((err) =>
+                    logger.warn({ taskId: t.id, err: errorMessage(err) }, "release after stop failed"),
+                  ),
+              ),
+            );
+            break;
+          }
+          for (const task of claimed) start(task);
+        }
+        if (claimed.length === 0 && running.size === 0) {
+          if (options.once) {
+            stop("nothing ready");
+            break;
+          }
+          if (remaining <= 0) {
+            stop("limit reached");
+            break;
+          }
+          emit({ type: "idle" });
+        }
+        if (claimed.length === 0 || running.size >= concurrency || remaining <= 0)
+          await waker.wait(pollIntervalMs);
+      }
+      await Promise.all([...running.values()].map((r) => r.done));
+    } finally {
+      clearInterval(heartbeatTimer);
+      if (sweepTimer) clearTimeout(sweepTimer);
+      options.stopSignal?.removeEventListener("abort", onStopSignal);
+      options.abortSignal?.removeEventListener("abort", onAbortSignal);
+      await store
+        .workerStopped({ id, now: clock.now() })
+        .catch((err) =>
+          logger.warn({ workerId: id, err: errorMessage(err) }, "could not mark the worker stopped"),
+        );
+    }
+    emit({ type: "stopped", stats: { ...stats } });
+    logger.info({ workerId: id, ...stats }, "worker stopped");
+    return { ...stats };
+  }
+
+  return {
+    id,
+    run,
+    stop,
+    get inFlight() {
+      return running.size;
+    },
+  };
+}
