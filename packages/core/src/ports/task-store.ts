@@ -207,6 +207,8 @@ export interface JournalFindParams {
 
 export interface WorkerInfo {
   id: string;
+  /** "worker" (runs tasks) or "scheduler" (runs the cron daemon); health checks each. */
+  kind: string;
   host: string;
   pid: number;
   startedAt: Date;
@@ -219,6 +221,8 @@ export interface WorkerInfo {
 
 export interface WorkerRegisterParams {
   id: string;
+  /** Default "worker". */
+  kind?: string;
   host: string;
   pid: number;
   now: Date;
@@ -280,6 +284,8 @@ export interface TaskStore extends TaskWriter {
   taskGet(id: number): Promise<TaskRow | null>;
   taskList(p: { stage?: string; limit?: number; afterId?: number }): Promise<TaskRow[]>;
   taskCounts(p: { now: Date }): Promise<TaskCounts>;
+  /** Rows that moved to the failed stage at or after `since` (health: "failed in the last hour"). */
+  taskCountFailedSince(p: { since: Date }): Promise<number>;
   /** The row's result saved by taskComplete, if any. */
   taskResult(id: number): Promise<Record<string, unknown> | null>;
 
