@@ -6,6 +6,17 @@ export {
   LeaseLostError,
   PermanentError,
 } from "./errors.js";
+export { type ExclusiveRunOptions, type ExclusiveRunResult, runExclusive } from "./exclusive-lock.js";
+export {
+  checkHealth,
+  HEALTH_DEFAULTS,
+  HEALTH_STATUS,
+  HEALTH_STATUS_NAME,
+  type HealthCheck,
+  type HealthReport,
+  type HealthStatus,
+  type HealthThresholds,
+} from "./health.js";
 export { type Clock, systemClock } from "./ports/clock.js";
 export { type Logger, silentLogger } from "./ports/logger.js";
 export type * from "./ports/task-store.js";
