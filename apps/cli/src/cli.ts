@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs";
+import { type BaseContext, Builtins, Cli } from "clipanion";
+import { CheckCommand } from "./commands/check.js";
+import { DrainCommand } from "./commands/drain.js";
+import { HealthCommand } from "./commands/health.js";
+import { ListCommand } from "./commands/list.js";
+import { MigrateCommand } from "./commands/migrate.js";
+import { RecoverCommand } from "./commands/recover.js";
+import { ShowCommand } from "./commands/show.js";
+import { VideosAddCommand } from "./commands/videos-add.js";
+import { colorDepth } from "./output/colors.js";
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/** The commands, registered once: tests and main.ts build the same CLI. */
+export function createCli(): Cli<BaseContext> {
+  const cli = new Cli<BaseContext>({
+    binaryLabel: "holdfast",
+    binaryName: "holdfast",
+    binaryVersion: VERSION,
+  });
+  for (const command of [
+    MigrateCommand,
+    VideosAddCommand,
+    RecoverCommand,
+    HealthCommand,
+    CheckCommand,
+    DrainCommand,
+    ListCommand,
+    ShowCommand,
+    Builtins.HelpCommand,
+    Builtins.VersionCommand,
+  ]) {
+    cli.register(command);
+  }
+  return cli;
+}
+
+/** Runs one command line and returns its exit code. */
+export async function runCli(args: string[], context: Partial<BaseContext> = {}): Promise<number> {
+  const stdout = context.stdout ?? process.stdout;
+  const env = context.env ?? process.env;
+  return createCli().run(args, {
+    stdin: process.stdin,
+    stdout,
+    stderr: process.stderr,
+    env,
+    ...context,
+    // clipanion's own detection ignores whether stdout is a terminal and whether NO_COLOR is set.
+    colorDepth: colorDepth(stdout, env),
+  });
+}

@@ -1,0 +1,45 @@
+import type { HealthReport } from "@holdfast/core";
+import { HEALTH_STATUS } from "@holdfast/core";
+
+/**
+ * The Slack-compatible message (`{"text": …}`; Mattermost, Rocket.Chat, Discord's /slack
+ * endpoint and Google Chat read the same) for a report that is not OK.
+ */
+export function alertMessage(report: HealthReport, where: string): { text: string } {
+  const bad = report.checks.filter((c) => c.status !== HEALTH_STATUS.OK);
+  const lines = bad.map((c) => `• ${c.name}: ${c.message}`);
+  return { text: [`holdfast health ${report.statusName} (${where})`, ...lines].join("\n") };
+}
+
+/**
+ * Where a webhook goes, for messages. A Slack webhook URL is itself a secret (anyone who has
+ * it can post), so only the scheme and host are ever shown.
+ */
+export function webhookHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** Posts the message; throws an error that names the host only, never the URL's path. */
+export async function postAlert(url: string, body: { text: string }, timeoutMs: number): Promise<void> {
+  const host = webhookHost(url);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    throw new Error(`alert webhook ${host} unreachable: ${cause}`);
+  }
+  // Drain the body so the connection is released; its text is not echoed (it may repeat the URL).
+  await res.arrayBuffer().catch(() => {});
+  if (!res.ok) throw new Error(`alert webhook ${host} answered HTTP ${res.status}`);
+}

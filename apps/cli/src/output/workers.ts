@@ -1,0 +1,14 @@
+import { HEALTH_DEFAULTS, type WorkerInfo } from "@holdfast/core";
+
+export type WorkerState = "running" | "draining" | "silent" | "stopped";
+
+/**
+ * How a registered worker looks from the database. "silent": no heartbeat for longer than the
+ * health check's dead-worker threshold, so it probably died without saying so (its leases
+ * expire and are recovered).
+ */
+export function workerState(w: WorkerInfo, now: Date): WorkerState {
+  if (w.stoppedAt) return "stopped";
+  if (now.getTime() - w.lastHeartbeatAt.getTime() > HEALTH_DEFAULTS.deadWorkerAfterMs) return "silent";
+  return w.draining ? "draining" : "running";
+}
