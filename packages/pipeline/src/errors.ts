@@ -56,6 +56,8 @@ export class ProviderCallError extends HoldfastError {
     readonly retryable: boolean,
     /** Retry-After, in ms, when the provider sent one. */
     readonly retryAfterMs?: number,
+    /** The request itself is refused (e.g. an unsupported video): no attempt will do better. */
+    readonly permanent = false,
   ) {
     super(`${provider}: ${message}`);
   }

@@ -246,6 +246,9 @@ export function createGeminiAnalyzer(options: GeminiAnalyzerOptions): Analyzer {
                 failure.status,
                 isRetryableStatus(failure.status),
                 parseRetryAfter(failure.retryAfter, context.now()),
+                // A 400 refuses this request (say, a video the model cannot read); a bad
+                // API key is also a 400 from Gemini, but fixing it makes every row work.
+                failure.status === 400 && !/api[ _-]?key/i.test(failure.body),
               );
             }
             if (err instanceof Error)

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { inspect } from "node:util";
 import { ConfigError } from "@holdfast/core";
 import { z } from "zod";
 import { PIPELINE_DEFAULTS } from "../defaults.js";
@@ -258,7 +259,12 @@ export function loadPipelineConfig(
     analyzer,
     ...(ffprobe !== undefined ? { ffprobe } : {}),
   };
+  // Printing the config any usual way (JSON, console.log, a logger) shows the redacted form.
   Object.defineProperty(config, "toJSON", { value: () => redactPipelineConfig(config), enumerable: false });
+  Object.defineProperty(config, inspect.custom, {
+    value: () => redactPipelineConfig(config),
+    enumerable: false,
+  });
   return config;
 }
 

@@ -164,9 +164,8 @@ export async function runPaidCall<T>(p: PaidCallParams<T>): Promise<PaidCallResu
         if (signal.aborted) throw signal.reason; // the entry stays started: possibly charged
         if (err instanceof ProviderCallError && err.status !== undefined) {
           await p.store.journalFail({ id: entry.id, error: err.message, now: p.now() });
-          if (!err.retryable) {
-            throw err.status === 400 || err.status === 404 ? new PermanentError(err.message) : err;
-          }
+          if (err.permanent) throw new PermanentError(err.message);
+          if (!err.retryable) throw err;
           if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.retryAfterMaxMs) {
             throw new ProviderCallError(
               p.provider,

@@ -68,13 +68,19 @@ export function createGcsStorage(options: GcsStorageOptions): ObjectStorage {
     uriFor: (objectName) => `gs://${options.bucket}/${objectName}`,
     async put(p: PutObjectParams): Promise<void> {
       const file = bucket.file(p.objectName);
+      const resumable = p.sizeBytes > threshold;
       await pipeline(
         createReadStream(p.localPath),
         file.createWriteStream({
-          resumable: p.sizeBytes > threshold,
+          resumable,
           validation: false,
           contentType: p.contentType,
-          metadata: { contentType: p.contentType, ...(p.labels ? { metadata: p.labels } : {}) },
+          metadata: {
+            contentType: p.contentType,
+            ...(p.labels ? { metadata: p.labels } : {}),
+            // A resumable session announces the size, so GCS refuses an upload that falls short.
+            ...(resumable ? { contentLength: p.sizeBytes } : {}),
+          },
         }),
         { signal: p.signal },
       );
