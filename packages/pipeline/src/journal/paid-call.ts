@@ -46,6 +46,9 @@ export interface PaidCallResult<T> {
   calls: number;
 }
 
+const malformedCount = (n: number) =>
+  n === 1 ? "1 answer to this request was malformed" : `${n} answers to this request were malformed`;
+
 const defaultSleep = (ms: number, signal: AbortSignal) => sleepFor(ms, undefined, { signal });
 
 function tryParse<T>(parse: (raw: string) => T, entry: JournalEntry): { value: T } | { error: Error } {
@@ -112,9 +115,7 @@ export async function runPaidCall<T>(p: PaidCallParams<T>): Promise<PaidCallResu
   }
   let malformed = reusable.malformed;
   if (malformed >= policy.maxMalformed) {
-    throw new AnalysisFailedError(
-      `${reusable.last?.message} (${malformed} answers to this request were malformed)`,
-    );
+    throw new AnalysisFailedError(`${reusable.last?.message} (${malformedCount(malformed)})`);
   }
 
   let calls = 0;
@@ -196,7 +197,7 @@ export async function runPaidCall<T>(p: PaidCallParams<T>): Promise<PaidCallResu
       lastError = err.message;
       logger.warn({ ...log, journalId: entry.id, malformed, err: err.message }, "malformed answer");
       if (malformed >= policy.maxMalformed) {
-        throw new AnalysisFailedError(`${err.message} (${malformed} answers to this request were malformed)`);
+        throw new AnalysisFailedError(`${err.message} (${malformedCount(malformed)})`);
       }
     }
   }
