@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { type BaseContext, Builtins, Cli } from "clipanion";
+import { AnalyzeCommand } from "./commands/analyze.js";
 import { CheckCommand } from "./commands/check.js";
+import { DemoCommand } from "./commands/demo.js";
 import { DrainCommand } from "./commands/drain.js";
 import { HealthCommand } from "./commands/health.js";
 import { ListCommand } from "./commands/list.js";
@@ -24,12 +26,14 @@ export function createCli(): Cli<BaseContext> {
   for (const command of [
     MigrateCommand,
     VideosAddCommand,
+    AnalyzeCommand,
     RecoverCommand,
     HealthCommand,
     CheckCommand,
     DrainCommand,
     ListCommand,
     ShowCommand,
+    DemoCommand,
     Builtins.HelpCommand,
     Builtins.VersionCommand,
   ]) {

@@ -1,9 +1,8 @@
 import { rm } from "node:fs/promises";
-import { loadPipelineConfig } from "@holdfast/pipeline";
 import { Command, Option } from "clipanion";
 import { CliError } from "../errors.js";
 import { formatTable } from "../output/table.js";
-import { pipelineEnv, pipelineOptions } from "../pipeline-options.js";
+import { loadPipeline, pipelineEnv, pipelineOptions } from "../pipeline-options.js";
 import { checkFiles, placeInInbox } from "../videos/place-in-inbox.js";
 import { HoldfastCommand } from "./base-command.js";
 
@@ -38,7 +37,12 @@ export class VideosAddCommand extends HoldfastCommand {
     const checked = await checkFiles(this.files);
     // Only the inbox matters here: force the keyless backends so that a Gemini key that is
     // not set on this machine does not stop anyone from adding files.
-    const env = pipelineEnv(this.context.env, { inbox: this.inbox, analyzer: "offline", storage: "local" });
+    const { loadPipelineConfig, PIPELINE_ENV } = await loadPipeline();
+    const env = pipelineEnv(PIPELINE_ENV, this.context.env, {
+      inbox: this.inbox,
+      analyzer: "offline",
+      storage: "local",
+    });
     const { inboxDir } = loadPipelineConfig(env, this.config);
     const store = await this.openStore();
 

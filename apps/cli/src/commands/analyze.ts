@@ -1,0 +1,168 @@
+import { mkdir } from "node:fs/promises";
+import { createWorker, DEFAULTS, videoStageMachine, type WorkerEvent } from "@holdfast/core";
+import { Command, Option } from "clipanion";
+import { pino } from "pino";
+import * as t from "typanion";
+import { createGracefulStop, DEADLINE_EXIT_CODE } from "../analyze/graceful-stop.js";
+import { createWorkerOutput, type OutputMode, processedSentence } from "../analyze/worker-output.js";
+import { CLI_DEFAULTS } from "../defaults.js";
+import { plural } from "../output/format.js";
+import { loadPipeline, pipelineEnv, pipelineOptions } from "../pipeline-options.js";
+import { HoldfastCommand } from "./base-command.js";
+
+const positiveInt = t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]);
+const positiveSeconds = t.cascade(t.isNumber(), [t.isPositive()]);
+
+export class AnalyzeCommand extends HoldfastCommand {
+  static override paths = [["analyze"]];
+  static override usage = Command.Usage({
+    description: "run a worker: analyze videos until stopped",
+    details: `
+      Claims ready videos with a lease, carries each through metadata, verified upload and analysis, and renews its
+      leases with a heartbeat so a slow analysis is never mistaken for a dead one. Registers itself in the database
+      (see \`holdfast check\`) and stops after the current work when \`holdfast drain\` asks.
+
+      SIGTERM or SIGINT: prints "stopping after the current work", claims nothing more, lets in-flight videos finish,
+      prints how many were processed and exits 0. If \`--grace\` seconds pass first (or a second signal arrives),
+      in-flight work is aborted and its rows are released for the next worker, uncounted, and the exit code is
+      ${DEADLINE_EXIT_CODE}. Give your process manager more time than \`--grace\` (see deploy/).
+
+      On a terminal it shows a progress line; otherwise one plain line per event, or pino JSON with
+      \`--log-format json\`.
+    `,
+    examples: [
+      ["Run a worker until stopped", "$0 analyze"],
+      ["Drain what is ready, then exit (cron, CI)", "$0 analyze --once"],
+      ["Four at a time, a 10-minute grace for long analyses", "$0 analyze --concurrency 4 --grace 600"],
+    ],
+  });
+
+  concurrency = Option.String("--concurrency,-c", String(DEFAULTS.concurrency), {
+    validator: positiveInt,
+    description: `Videos analysed at once (default ${DEFAULTS.concurrency})`,
+  });
+  limit = Option.String("--limit", {
+    validator: positiveInt,
+    description: "Claim at most this many videos, then exit",
+  });
+  once = Option.Boolean("--once", false, { description: "Drain what is ready now, then exit" });
+  grace = Option.String("--grace", String(CLI_DEFAULTS.graceSeconds), {
+    validator: t.cascade(t.isNumber(), [t.isAtLeast(0)]),
+    description: `Seconds in-flight work may take to finish after SIGTERM (default ${CLI_DEFAULTS.graceSeconds})`,
+  });
+  leaseTtl = Option.String("--lease-ttl", String(DEFAULTS.leaseTtlMs / 1000), {
+    validator: positiveSeconds,
+    description: `Seconds a lease lasts unless renewed; a crashed worker's videos come back after this (default ${DEFAULTS.leaseTtlMs / 1000})`,
+  });
+  maxAttempts = Option.String("--max-attempts", String(DEFAULTS.maxAttempts), {
+    validator: positiveInt,
+    description: `Attempts before a video goes to failed (default ${DEFAULTS.maxAttempts})`,
+  });
+  analyzer = pipelineOptions.analyzer();
+  storage = pipelineOptions.storage();
+  offlineLatency = pipelineOptions.offlineLatency();
+  inbox = pipelineOptions.inbox();
+  config = pipelineOptions.config();
+  logFormat = Option.String("--log-format", "text", {
+    validator: t.isEnum(["text", "json"]),
+    description: "text (progress on a terminal, plain lines otherwise) or json (pino)",
+  });
+  verbose = Option.Boolean("--verbose,-v", false, { description: "Also print the pipeline's info logs" });
+
+  protected async run(): Promise<number> {
+    // First, before anything that can take time: a SIGTERM during start-up must already be
+    // a graceful stop, not Node's default (die at once).
+    const stop = createGracefulStop({ gracePeriodMs: Math.round(this.grace * 1000) });
+    try {
+      return await this.work(stop);
+    } finally {
+      stop.dispose();
+    }
+  }
+
+  private async work(stop: ReturnType<typeof createGracefulStop>): Promise<number> {
+    const mode: OutputMode = this.logFormat === "json" ? "json" : this.stdoutIsTty ? "progress" : "lines";
+    const output = createWorkerOutput({
+      mode,
+      stdout: this.context.stdout,
+      stderr: this.context.stderr,
+      colors: this.colors,
+      verbose: this.verbose,
+      ...(mode === "json"
+        ? { pino: pino({ name: "holdfast", level: this.verbose ? "debug" : "info" }, this.context.stdout) }
+        : {}),
+    });
+
+    const { createVideoHandlerFromConfig, loadPipelineConfig, PIPELINE_ENV } = await loadPipeline();
+    const config = loadPipelineConfig(
+      pipelineEnv(PIPELINE_ENV, this.context.env, {
+        inbox: this.inbox,
+        analyzer: this.analyzer,
+        storage: this.storage,
+        offlineLatency: this.offlineLatency,
+      }),
+      this.config,
+    );
+    // A fresh install has no inbox until the first `videos add`; the worker must still start.
+    await mkdir(config.inboxDir, { recursive: true });
+    const store = await this.openStore();
+    const { handler } = createVideoHandlerFromConfig(config, { logger: output.logger });
+
+    let inFlightAtStop = 0;
+    const onEvent = (event: WorkerEvent) => {
+      if (event.type === "stopping") {
+        inFlightAtStop = event.inFlight;
+        output.say(stoppingSentence(event.reason, stop.reason, event.inFlight), {
+          reason: event.reason,
+          inFlight: event.inFlight,
+        });
+      }
+      output.event(event);
+    };
+    stop.deadline.addEventListener(
+      "abort",
+      () => output.say("grace period over: aborting in-flight work and releasing it for the next worker"),
+      { once: true },
+    );
+
+    const worker = createWorker({
+      store,
+      machine: videoStageMachine,
+      handler,
+      concurrency: this.concurrency,
+      leaseTtlMs: Math.max(1, Math.round(this.leaseTtl * 1000)),
+      maxAttempts: this.maxAttempts,
+      once: this.once,
+      stopSignal: stop.stopping,
+      abortSignal: stop.deadline,
+      logger: output.logger,
+      onEvent,
+      ...(this.limit !== undefined ? { limit: this.limit } : {}),
+    });
+    output.say(
+      `analyzing with ${config.analyzer.kind} analyzer, ${config.storage.kind} storage, concurrency ${this.concurrency} (${this.target.location})`,
+    );
+    const stats = await worker.run();
+    output.say(processedSentence(stats), { ...stats, inFlightAtStop });
+    output.close();
+    return stop.exitCode();
+  }
+}
+
+function stoppingSentence(workerReason: string, signal: string | undefined, inFlight: number): string {
+  const work = inFlight > 0 ? ` (${plural(inFlight, "video")} in flight)` : "";
+  switch (workerReason) {
+    case "signal":
+      return `received ${signal ?? "a stop signal"}: stopping after the current work${work}`;
+    case "drain":
+      return `drain requested: stopping after the current work${work}`;
+    case "deadline":
+      return `grace period over: stopping now${work}`;
+    case "nothing ready":
+      return "nothing left to do: stopping";
+    case "limit reached":
+      return `limit reached: stopping after the current work${work}`;
+    default:
+      return `stopping after the current work${work} (${workerReason})`;
+  }
+}
