@@ -13,5 +13,9 @@ export default defineProject({
   test: {
     name: "cli",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // The end-to-end tests start several real CLI processes each; they wait for events, and
+    // this is only the bound after which a hung process counts as a failure.
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
   },
 });

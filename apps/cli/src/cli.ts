@@ -17,11 +17,12 @@ const VERSION = (
 ).version;
 
 /** The commands, registered once: tests and main.ts build the same CLI. */
-export function createCli(): Cli<BaseContext> {
+export function createCli(options: { enableColors?: boolean } = {}): Cli<BaseContext> {
   const cli = new Cli<BaseContext>({
     binaryLabel: "holdfast",
     binaryName: "holdfast",
     binaryVersion: VERSION,
+    ...options,
   });
   for (const command of [
     MigrateCommand,
@@ -46,13 +47,15 @@ export function createCli(): Cli<BaseContext> {
 export async function runCli(args: string[], context: Partial<BaseContext> = {}): Promise<number> {
   const stdout = context.stdout ?? process.stdout;
   const env = context.env ?? process.env;
-  return createCli().run(args, {
+  // clipanion's own detection ignores whether stdout is a terminal, and its general help
+  // does not read the context: decide once, here, for every piece of output.
+  const depth = colorDepth(stdout, env);
+  return createCli({ enableColors: depth > 1 }).run(args, {
     stdin: process.stdin,
     stdout,
     stderr: process.stderr,
     env,
     ...context,
-    // clipanion's own detection ignores whether stdout is a terminal and whether NO_COLOR is set.
-    colorDepth: colorDepth(stdout, env),
+    colorDepth: depth,
   });
 }

@@ -40,7 +40,7 @@ await describeEachDialect("bad input", (ws, dialect) => {
       ["--lease-ttl", "-1"],
       ["--grace", "soon"],
     ]) {
-      const r = await w.run(["analyze", option as string, value as string]);
+      const r = await w.run(["analyze", `${option}=${value}`]);
       expect(r.code, `${option} ${value}`).toBe(1);
       expect(r.stdout).toContain(`Invalid value for ${option}`);
     }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Holdfast } from "./helpers/holdfast-process.js";
+import { cleanEnv } from "./helpers/workspace.js";
 
 describe("holdfast demo", () => {
   const dirs: string[] = [];
@@ -15,7 +16,7 @@ describe("holdfast demo", () => {
     dirs.push(parent);
     const demo = new Holdfast(["demo", "--dir", join(parent, "demo")], {
       cwd: parent,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1" },
+      env: cleanEnv(),
     });
     const exit = await demo.finished;
     expect(exit.code, demo.transcript()).toBe(0);
@@ -37,8 +38,7 @@ describe("holdfast demo", () => {
     const parent = await mkdtemp(join(tmpdir(), "holdfast-demo-"));
     dirs.push(parent);
     await writeFile(join(parent, "precious.txt"), "keep me");
-    const r = await new Holdfast(["demo", "--dir", parent], { cwd: parent, env: { PATH: process.env.PATH, NO_COLOR: "1" } })
-      .finished;
+    const r = await new Holdfast(["demo", "--dir", parent], { cwd: parent, env: cleanEnv() }).finished;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/was not made by `holdfast demo`/);
     expect(await readFile(join(parent, "precious.txt"), "utf8")).toBe("keep me");

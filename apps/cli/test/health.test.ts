@@ -63,7 +63,11 @@ await describeEachDialect("health exit codes", (ws, dialect) => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const r = await w.run(["health", "--alert-webhook", `http://127.0.0.1:${port}/services/T000/B000/XXXXSECRET`]);
+      const r = await w.run([
+        "health",
+        "--alert-webhook",
+        `http://127.0.0.1:${port}/services/T000/B000/XXXXSECRET`,
+      ]);
       expect(r.code).toBe(1);
       expect(received).toHaveLength(1);
       const message = JSON.parse(received[0] as string) as { text: string };

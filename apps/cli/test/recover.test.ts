@@ -31,7 +31,12 @@ await describeEachDialect("recover after a crash", (ws) => {
 
     const plan = await untilStuck(w);
     expect(plan.found).toEqual([
-      expect.objectContaining({ id: 1, stage: "processing", kind: "lease_expired", plannedAction: "release → metadata_extracting" }),
+      expect.objectContaining({
+        id: 1,
+        stage: "processing",
+        kind: "lease_expired",
+        plannedAction: "release → metadata_extracting",
+      }),
     ]);
     expect(plan.actions).toEqual([]);
     const table = await w.run(["recover", "--dry-run"]);
@@ -43,12 +48,19 @@ await describeEachDialect("recover after a crash", (ws) => {
     const recovered = await w.run(["recover", "--yes"]);
     expect(recovered.code, recovered.stderr).toBe(0);
     expect(recovered.stdout).toMatch(/recovered 1 row: 1 released, 0 failed/);
-    expect(await w.json<Row>(["show", "1"])).toMatchObject({ stage: "metadata_extracting", attempts: 1, leaseOwner: null });
+    expect(await w.json<Row>(["show", "1"])).toMatchObject({
+      stage: "metadata_extracting",
+      attempts: 1,
+      leaseOwner: null,
+    });
 
     const finish = await w.run(["analyze", "--once"]);
     expect(finish.code, finish.stderr).toBe(0);
     expect(finish.stdout).toMatch(/#1 completed/);
-    expect(await w.json<Row>(["show", "1"])).toMatchObject({ stage: "video_analysis_completed", attempts: 2 });
+    expect(await w.json<Row>(["show", "1"])).toMatchObject({
+      stage: "video_analysis_completed",
+      attempts: 2,
+    });
   });
 
   it("without --yes and without a terminal, recover refuses, changes nothing and exits non-zero", async () => {

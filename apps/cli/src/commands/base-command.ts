@@ -68,7 +68,7 @@ export abstract class HoldfastCommand extends Command<BaseContext> {
   }
 
   protected print(text = ""): void {
-    this.context.stdout.write(text.endsWith("\n") || text === "" ? text : `${text}\n`);
+    this.context.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   }
 
   protected printJson(value: unknown): void {

@@ -56,7 +56,10 @@ export class RecoverCommand extends HoldfastCommand {
 
     if (!this.json) this.printPlan(plan);
     if (plan.found.length === 0 || this.dryRun) {
-      if (this.json) this.printJson(jsonReport(plan, this.maxAttempts, plan.found.length === 0 ? "nothing-stuck" : "dry-run"));
+      if (this.json)
+        this.printJson(
+          jsonReport(plan, this.maxAttempts, plan.found.length === 0 ? "nothing-stuck" : "dry-run"),
+        );
       else if (this.dryRun && plan.found.length > 0) this.print("dry run: nothing was changed");
       return EXIT.ok;
     }

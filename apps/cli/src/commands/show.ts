@@ -45,10 +45,11 @@ export class ShowCommand extends HoldfastCommand {
           ["last error", row.lastError],
           ["created", formatTime(row.createdAt)],
           ["updated", formatTime(row.updatedAt)],
-          ["data", JSON.stringify(row.data)],
         ],
       ),
     );
+    this.print(c.bold("data"));
+    this.print(`${JSON.stringify(row.data, null, 2)}\n`);
     this.print(c.bold("result"));
     this.print(result ? `${JSON.stringify(result, null, 2)}\n` : "(none yet)\n");
     this.print(c.bold(`history (${audit.length})`));

@@ -43,11 +43,13 @@ export class HoldfastChild {
     const err = createInterface({ input: this.process.stderr as NodeJS.ReadableStream });
     out.on("line", onLine);
     err.on("line", onLine);
+    // Listening for "close" from the start: the streams may close before "exit" is emitted.
     const closed = (rl: typeof out) => new Promise<void>((resolve) => rl.once("close", () => resolve()));
+    const allRead = Promise.all([closed(out), closed(err)]);
     this.exited = new Promise<Exit>((resolve) => {
       this.process.once("exit", (code, signal) => {
         // Every line is read before anyone hears about the exit.
-        void Promise.all([closed(out), closed(err)]).then(() => {
+        void allRead.then(() => {
           this.#exit = { code, signal };
           for (const w of this.#waiters)
             w.reject(

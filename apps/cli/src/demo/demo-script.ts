@@ -53,8 +53,8 @@ export async function runDemo(io: DemoIo): Promise<void> {
       onLine: (l) => out(`     ${c.dim("│")} ${l}`),
     });
   };
-  const run = async (args: string[], expect: number | null = 0) => {
-    const child = start(args);
+  const run = async (args: string[], expect: number | null = 0, quiet = false) => {
+    const child = quiet ? new HoldfastChild(args, { cwd: io.dir, env: io.env }) : start(args);
     const exit = await child.exited;
     if (expect !== null && exit.code !== expect) {
       throw new CliError(
@@ -74,12 +74,19 @@ export async function runDemo(io: DemoIo): Promise<void> {
     await copyFile(join(ASSETS, name), join(io.dir, name));
     files.push(name);
   }
-  for (let copy = 1; copy <= DEMO_SETTINGS.copiesPerSample; copy++) {
-    for (const name of files) {
-      await run(["videos", "add", "--source-id", `demo-${copy}-${name}`, name]);
-    }
+  await run(["videos", "add", ...files]);
+  // More videos make a longer batch: the same samples again, each under its own source id
+  // (without one, adding the same file twice is a no-op).
+  for (let copy = 2; copy <= DEMO_SETTINGS.copiesPerSample; copy++) {
+    for (const name of files)
+      await run(["videos", "add", "--source-id", `demo-copy-${copy}-${name}`, name], 0, true);
   }
   const total = files.length * DEMO_SETTINGS.copiesPerSample;
+  if (DEMO_SETTINGS.copiesPerSample > 1) {
+    say(
+      `(and the same ${files.length} again under their own source ids: holdfast videos add --source-id demo-copy-2-… <file>)`,
+    );
+  }
   say(`${total} videos are pending.`);
 
   heading("Start a worker, then stop it with SIGTERM in the middle of the batch (a deploy)");

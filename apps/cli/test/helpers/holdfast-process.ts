@@ -35,7 +35,11 @@ export class Holdfast {
       const rl = createInterface({ input: stream });
       rl.on("line", (line) => {
         into.push(line);
-        this.#waiters = this.#waiters.filter((w) => (w.re.test(line) ? (w.resolve(line), false) : true));
+        this.#waiters = this.#waiters.filter((w) => {
+          if (!w.re.test(line)) return true;
+          w.resolve(line);
+          return false;
+        });
       });
       return new Promise<void>((resolve) => rl.once("close", () => resolve()));
     };

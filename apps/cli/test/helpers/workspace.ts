@@ -47,7 +47,8 @@ export class Workspace {
   /** Runs a command that must succeed and parses its --json output. */
   async json<T = unknown>(args: string[]): Promise<T> {
     const r = await this.run([...args, "--json"]);
-    if (r.code !== 0) throw new Error(`holdfast ${args.join(" ")} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(`holdfast ${args.join(" ")} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   }
 
@@ -79,6 +80,19 @@ export class Workspace {
   }
 }
 
+/**
+ * The test process's environment minus everything that configures holdfast, so a developer's
+ * DATABASE_URL or GEMINI_API_KEY can never reach a test's CLI; colours off.
+ */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(DATABASE_URL|HOLDFAST_|GEMINI_|GCS_|GOOGLE_|FORCE_COLOR)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, NO_COLOR: "1" };
+}
+
 const inCi = process.env.CI === "true" || process.env.CI === "1";
 
 /**
@@ -86,7 +100,10 @@ const inCi = process.env.CI === "true" || process.env.CI === "1";
  * whose server is not reachable is skipped, visibly (its reason is in the suite's name),
  * except under CI=true, where that is a failure.
  */
-export async function describeEachDialect(title: string, body: (ws: () => Workspace, dialect: Dialect) => void) {
+export async function describeEachDialect(
+  title: string,
+  body: (ws: () => Workspace, dialect: Dialect) => void,
+) {
   for (const dialect of await dialects()) {
     const name = `${title} [${dialect.name}]`;
     if (dialect.unavailable) {
@@ -97,7 +114,8 @@ export async function describeEachDialect(title: string, body: (ws: () => Worksp
           });
         });
       } else {
-        describe.skip(`${name}: skipped, ${dialect.unavailable}`, () => body(() => undefined as never, dialect));
+        describe.skip(`${name}: skipped, ${dialect.unavailable}`, () =>
+          body(() => undefined as never, dialect));
       }
       continue;
     }
@@ -107,9 +125,7 @@ export async function describeEachDialect(title: string, body: (ws: () => Worksp
         const dir = await mkdtemp(join(tmpdir(), "holdfast-cli-"));
         const db = await dialect.create();
         const env: NodeJS.ProcessEnv = {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NO_COLOR: "1",
+          ...cleanEnv(),
           DATABASE_URL: db.url,
           HOLDFAST_INBOX_DIR: join(dir, "inbox"),
           HOLDFAST_STORAGE: "local",
