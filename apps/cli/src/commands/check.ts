@@ -1,6 +1,6 @@
 import { HEALTH_DEFAULTS, type TaskRow, type TaskStore, videoStageMachine } from "@holdfast/core";
 import { Command, Option } from "clipanion";
-import { formatDuration, formatTime, plural } from "../output/format.js";
+import { formatDuration, formatTime, plural, shortId } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 import { workerState } from "../output/workers.js";
 import { HoldfastCommand } from "./base-command.js";
@@ -101,7 +101,7 @@ export class CheckCommand extends HoldfastCommand {
           ["id", "source id", "stage", "held by", "lease ends in", "attempts"],
           inFlight.map((r) => [
             r.id,
-            r.sourceId,
+            shortId(r.sourceId),
             r.stage,
             r.leaseOwner,
             formatDuration((r.leaseExpiresAt?.getTime() ?? 0) - now.getTime()),

@@ -2,7 +2,7 @@ import { videoStageMachine } from "@holdfast/core";
 import { Command, Option } from "clipanion";
 import * as t from "typanion";
 import { CLI_DEFAULTS } from "../defaults.js";
-import { formatTime, plural } from "../output/format.js";
+import { formatTime, plural, shortId } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 import { HoldfastCommand } from "./base-command.js";
 
@@ -56,7 +56,7 @@ export class ListCommand extends HoldfastCommand {
         ["id", "source id", "stage", "attempts", "held by", "updated", "file", "last error"],
         rows.map((r) => [
           r.id,
-          r.sourceId.length > 20 ? `${r.sourceId.slice(0, 12)}…` : r.sourceId,
+          shortId(r.sourceId),
           r.stage,
           r.attempts,
           r.leaseOwner,

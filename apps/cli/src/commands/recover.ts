@@ -4,7 +4,7 @@ import * as t from "typanion";
 import { CLI_DEFAULTS } from "../defaults.js";
 import { EXIT } from "../exit-codes.js";
 import { confirm } from "../output/confirm.js";
-import { formatDuration, formatTime, plural } from "../output/format.js";
+import { formatDuration, formatTime, plural, shortId } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 import { HoldfastCommand } from "./base-command.js";
 
@@ -93,7 +93,7 @@ export class RecoverCommand extends HoldfastCommand {
       this.print(
         formatTable(
           ["id", "source id", "from", "to", "action", "attempts"],
-          done.actions.map((a) => [a.id, a.sourceId, a.fromStage, a.toStage, a.action, a.attempts]),
+          done.actions.map((a) => [a.id, shortId(a.sourceId), a.fromStage, a.toStage, a.action, a.attempts]),
         ),
       );
     }
@@ -116,7 +116,7 @@ export class RecoverCommand extends HoldfastCommand {
         ["id", "source id", "stage", "last update", "stuck for", "attempts", "why", "action"],
         plan.found.map((row) => [
           row.id,
-          row.sourceId,
+          shortId(row.sourceId),
           row.stage,
           formatTime(row.updatedAt),
           formatDuration(row.stuckForMs),

@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { Command, Option } from "clipanion";
 import { CliError } from "../errors.js";
+import { shortId } from "../output/format.js";
 import { formatTable } from "../output/table.js";
 import { loadPipeline, pipelineEnv, pipelineOptions } from "../pipeline-options.js";
 import { checkFiles, placeInInbox } from "../videos/place-in-inbox.js";
@@ -72,7 +73,7 @@ export class VideosAddCommand extends HoldfastCommand {
         results.map((r) => [
           r.id,
           r.file,
-          short(r.sourceId),
+          shortId(r.sourceId),
           r.created ? "added" : "already registered: nothing changed",
         ]),
       ),
@@ -81,8 +82,4 @@ export class VideosAddCommand extends HoldfastCommand {
     this.print(`${added} added, ${results.length - added} already registered (inbox ${inboxDir})`);
     return 0;
   }
-}
-
-function short(id: string): string {
-  return /^[0-9a-f]{64}$/.test(id) ? `${id.slice(0, 12)}…` : id;
 }

@@ -31,3 +31,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/** A SHA-256 source id is 64 characters: tables show its first 12, --json shows it whole. */
+export function shortId(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? `${id.slice(0, 12)}…` : id;
+}

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -42,6 +43,24 @@ export class Workspace {
 
   run(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
     return this.start(args, options).finished;
+  }
+
+  /** Runs another program (e.g. `script`) in the workspace, with the workspace's environment. */
+  runProgram(program: string, args: string[], input: string): Promise<Finished> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(program, args, { cwd: this.dir, env: this.env, stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c) => {
+        stdout += c;
+      });
+      child.stderr.on("data", (c) => {
+        stderr += c;
+      });
+      child.once("error", reject);
+      child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+      child.stdin.end(input);
+    });
   }
 
   /** Runs a command that must succeed and parses its --json output. */
