@@ -21,6 +21,8 @@ export class DemoCommand extends HoldfastCommand {
     examples: [["Run the demo", "$0 demo"]],
   });
 
+  // The demo always runs on its own SQLite file inside --dir: it takes no --db.
+  override db = undefined;
   dir = Option.String("--dir", "./demo", {
     description: "Directory for the demo's database and files (default ./demo)",
   });

@@ -14,8 +14,8 @@ export class DrainCommand extends HoldfastCommand {
   static override usage = Command.Usage({
     description: "ask every worker to stop after its current work",
     details: `
-      Sets a drain flag in the database that every running worker reads with its next heartbeat: it stops claiming,
-      finishes (or, at its grace deadline, releases) what it holds, and exits 0. Workers that start after the drain
+      Sets a drain flag in the database that every running worker reads with its next heartbeat (every lease-ttl/3,
+      10 s by default): it stops claiming, finishes what it holds, and exits 0. Workers that start after the drain
       are not affected, so a deploy can start the new version at once.
 
       With \`--wait\`, blocks until every worker that was asked has stopped (or has gone silent, i.e. died: its rows are
