@@ -1,7 +1,7 @@
 // The one file that imports @google/genai: the rest of the pipeline knows only the Analyzer port.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { GoogleGenAI, type Part } from "@google/genai";
+import type { GoogleGenAI, Part } from "@google/genai";
 import { ConfigError, PermanentError } from "@holdfast/core";
 import { PIPELINE_DEFAULTS } from "../defaults.js";
 import { MalformedResponseError, ProviderCallError } from "../errors.js";
@@ -144,14 +144,20 @@ export function createGeminiAnalyzer(options: GeminiAnalyzerOptions): Analyzer {
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...(options.apiVersion ? { apiVersion: options.apiVersion } : {}),
   };
-  const ai = options.vertex
-    ? new GoogleGenAI({
-        vertexai: true,
-        project: options.vertex.project,
-        location: options.vertex.location,
-        httpOptions,
-      })
-    : new GoogleGenAI({ apiKey: apiKey?.reveal(), httpOptions });
+  // The SDK takes ~0.2 s to import: load it on first use, so a process that only reads the
+  // configuration (or analyzes offline) never pays for it.
+  let client: Promise<GoogleGenAI> | undefined;
+  const ai = () =>
+    (client ??= import("@google/genai").then(({ GoogleGenAI }) =>
+      options.vertex
+        ? new GoogleGenAI({
+            vertexai: true,
+            project: options.vertex.project,
+            location: options.vertex.location,
+            httpOptions,
+          })
+        : new GoogleGenAI({ apiKey: apiKey?.reveal(), httpOptions }),
+    ));
   const scrub = (message: string) => scrubSecrets(message, [apiKey]);
 
   async function videoPart(input: AnalysisInput): Promise<Part> {
@@ -180,6 +186,8 @@ export function createGeminiAnalyzer(options: GeminiAnalyzerOptions): Analyzer {
         responseJsonSchema: analysisJsonSchema(),
         temperature: 0.2,
       };
+      // Loaded before any journal entry: a call that was never sent must not look possibly charged.
+      const genai = await ai();
       const prompt = analysisPrompt(input.metadata);
       const hash = requestHash({
         provider: PROVIDER,
@@ -231,7 +239,7 @@ export function createGeminiAnalyzer(options: GeminiAnalyzerOptions): Analyzer {
             });
           };
           try {
-            await ai.models.generateContent({
+            await genai.models.generateContent({
               model,
               contents: [{ role: "user", parts }],
               config: { ...config, abortSignal: attempt.signal, httpOptions: { fetch: fetchAndRecord } },

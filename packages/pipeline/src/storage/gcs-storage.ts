@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
-import { Storage, type StorageOptions } from "@google-cloud/storage";
+import type { Bucket, StorageOptions } from "@google-cloud/storage";
 import { ConfigError } from "@holdfast/core";
 import { PIPELINE_DEFAULTS } from "../defaults.js";
 import type { ObjectStorage, PutObjectParams, StoredObject } from "./object-storage.js";
@@ -55,19 +55,24 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 export function createGcsStorage(options: GcsStorageOptions): ObjectStorage {
   if (!options.bucket) throw new ConfigError("gcs storage: a bucket name is required");
   const threshold = options.resumableThresholdBytes ?? PIPELINE_DEFAULTS.resumableThresholdBytes;
-  const storage = new Storage({
-    ...options.storageOptions,
-    ...(options.projectId ? { projectId: options.projectId } : {}),
-    ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
-    ...(options.keyFilename ? { keyFilename: options.keyFilename } : {}),
-    ...(options.authWithCustomEndpoint ? { useAuthWithCustomEndpoint: true } : {}),
-  });
-  const bucket = storage.bucket(options.bucket);
+  // The SDK takes ~0.3 s to import: load it on first use, so a process that only reads
+  // the configuration (or runs with local storage) never pays for it.
+  let bucketPromise: Promise<Bucket> | undefined;
+  const bucket = () =>
+    (bucketPromise ??= import("@google-cloud/storage").then(({ Storage }) =>
+      new Storage({
+        ...options.storageOptions,
+        ...(options.projectId ? { projectId: options.projectId } : {}),
+        ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
+        ...(options.keyFilename ? { keyFilename: options.keyFilename } : {}),
+        ...(options.authWithCustomEndpoint ? { useAuthWithCustomEndpoint: true } : {}),
+      }).bucket(options.bucket),
+    ));
   return {
     kind: "gcs",
     uriFor: (objectName) => `gs://${options.bucket}/${objectName}`,
     async put(p: PutObjectParams): Promise<void> {
-      const file = bucket.file(p.objectName);
+      const file = (await bucket()).file(p.objectName);
       const resumable = p.sizeBytes > threshold;
       await pipeline(
         createReadStream(p.localPath),
@@ -87,7 +92,10 @@ export function createGcsStorage(options: GcsStorageOptions): ObjectStorage {
     },
     async stat(objectName: string, signal: AbortSignal): Promise<StoredObject | null> {
       try {
-        const [metadata] = await abortable(bucket.file(objectName).getMetadata(), signal);
+        const [metadata] = await abortable(
+          bucket().then((b) => b.file(objectName).getMetadata()),
+          signal,
+        );
         return {
           uri: `gs://${options.bucket}/${objectName}`,
           sizeBytes: Number(metadata.size ?? 0),
