@@ -1,6 +1,8 @@
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/workspace.js";
+import { describe, expect, it } from "vitest";
+import { Holdfast } from "./helpers/holdfast-process.js";
+import { cleanEnv, describeEachDialect } from "./helpers/workspace.js";
 
 const COMMANDS = [
   ["migrate"],
@@ -16,39 +18,47 @@ const COMMANDS = [
   ["demo"],
 ];
 
-await describeEachDialect("bad input", (ws, dialect) => {
+// Usage errors are found before any database is opened: one run covers both dialects.
+describe("usage errors", () => {
+  const run = (args: string[]) => new Holdfast(args, { cwd: tmpdir(), env: cleanEnv() }).finished;
+
   it("every command has --help", async () => {
-    const w = ws();
-    for (const command of COMMANDS) {
-      const r = await w.run([...command, "--help"]);
-      expect(r.code, command.join(" ")).toBe(0);
-      expect(r.stdout).toContain(`$ holdfast ${command.join(" ")}`);
-    }
+    const results = await Promise.all(COMMANDS.map((command) => run([...command, "--help"])));
+    results.forEach((r, i) => {
+      const command = (COMMANDS[i] as string[]).join(" ");
+      expect(r.code, command).toBe(0);
+      expect(r.stdout).toContain(`$ holdfast ${command}`);
+    });
   });
 
   it("an unknown option or a bad number exits 1 with clipanion's usage error, without colours under NO_COLOR", async () => {
-    const w = ws();
-    await w.setup();
-    const unknown = await w.run(["analyze", "--bogus"]);
+    const unknown = await run(["analyze", "--bogus"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toMatch(/Unknown Syntax Error/);
     expect(unknown.stdout).not.toContain("\x1b[");
 
-    for (const [option, value] of [
-      ["--concurrency", "abc"],
-      ["--concurrency", "0"],
-      ["--lease-ttl", "-1"],
-      ["--grace", "soon"],
-    ]) {
-      const r = await w.run(["analyze", `${option}=${value}`]);
-      expect(r.code, `${option} ${value}`).toBe(1);
-      expect(r.stdout).toContain(`Invalid value for ${option}`);
-    }
-    const show = await w.run(["show", "x"]);
+    const bad = [
+      ["analyze", "--concurrency=abc"],
+      ["analyze", "--concurrency=0"],
+      ["analyze", "--lease-ttl=-1"],
+      ["analyze", "--grace=soon"],
+      ["recover", "--max-attempts=1.5"],
+      ["list", "--stage=done"],
+    ];
+    const results = await Promise.all(bad.map(run));
+    results.forEach((r, i) => {
+      const [command, arg] = bad[i] as [string, string];
+      expect(r.code, arg).toBe(1);
+      expect(r.stdout).toContain(`Invalid value for ${arg.split("=")[0]}`);
+      expect(r.stdout).toContain(`$ holdfast ${command}`);
+    });
+    const show = await run(["show", "x"]);
     expect(show.code).toBe(1);
     expect(show.stdout).toContain("Invalid value for id");
   });
+});
 
+await describeEachDialect("bad input", (ws, dialect) => {
   it("a missing file exits 1, names it, and adds nothing (not even the good files)", async () => {
     const w = ws();
     const [good] = await w.samples();
