@@ -284,6 +284,23 @@ describe("createWorker + video handler + SQLite store, end to end", () => {
     expect(await exists(join(ws.inbox, "tiny-faststart.mp4"))).toBe(false);
   });
 
+  it("malformed answers from the model fail the row with the reason, after the retries", async () => {
+    const ws = await workspace(["tiny.mov"]);
+    const { gcs, gemini } = await emulators();
+    const store = await openTestStore();
+    const id = await addTask(store, "tiny.mov", { path: "tiny.mov" });
+    gemini.inject({ kind: "malformed-json" }, 3);
+    const { stats } = await runWorker(store, cloudHandler(ws.inbox, gcs, gemini));
+    expect(stats).toMatchObject({ failed: 1, completed: 0 });
+    const row = await store.taskGet(id);
+    expect(row?.stage).toBe("failed");
+    expect(row?.lastError).toMatch(
+      /^gemini returned a malformed analysis: the model's text is not JSON.*3 answers/,
+    );
+    expect(gemini.calls).toBe(3);
+    expect(await store.taskResult(id)).toBeNull();
+  });
+
   it("a paid answer that arrived is never paid for twice, even if the process dies right after saving it", async () => {
     const ws = await workspace(["tiny-h264-aac.mp4"]);
     const { gcs, gemini } = await emulators();
