@@ -21,7 +21,7 @@ async function untilStuck(w: Workspace): Promise<Plan> {
 }
 
 await describeEachDialect("recover after a crash", (ws) => {
-  it("SIGKILL leaves the row stuck; --dry-run lists it and changes nothing; --yes releases it; analyze --once completes it", async () => {
+  it("SIGKILL leaves the row stuck; --dry-run lists it, recover without --yes refuses, both change nothing; --yes releases it; analyze --once completes it", async () => {
     const w = ws();
     await w.setup((await w.samples()).slice(0, 1));
     const worker = w.start(["analyze", "--lease-ttl", "1", "--offline-latency", "60000"]);
@@ -45,6 +45,20 @@ await describeEachDialect("recover after a crash", (ws) => {
     expect(table.stdout).toMatch(/dry run: nothing was changed/);
     expect(await w.json<Row>(["show", "1"])).toMatchObject({ stage: "processing", attempts: 1 });
 
+    // Without --yes and without a terminal: refuse, change nothing, exit non-zero. Piped input
+    // is not a person, so even a "y" on stdin must not count as a confirmation.
+    const refused = await w.run(["recover"], { input: "y\n" });
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/1 stuck row/);
+    expect(refused.stderr).toMatch(/nothing was changed: stdin is not a terminal.*--yes/);
+    expect(refused.stdout).not.toMatch(/recovered/);
+    expect(await w.json<Row>(["show", "1"])).toMatchObject({ stage: "processing", attempts: 1 });
+
+    // The seed's command name and flags work too.
+    const seed = await w.run(["analysis:recover", "--timeout=3600", "--dry-run"]);
+    expect(seed.code).toBe(0);
+    expect(seed.stdout).toMatch(/1 stuck row/);
+
     const recovered = await w.run(["recover", "--yes"]);
     expect(recovered.code, recovered.stderr).toBe(0);
     expect(recovered.stdout).toMatch(/recovered 1 row: 1 released, 0 failed/);
@@ -61,28 +75,5 @@ await describeEachDialect("recover after a crash", (ws) => {
       stage: "video_analysis_completed",
       attempts: 2,
     });
-  });
-
-  it("without --yes and without a terminal, recover refuses, changes nothing and exits non-zero", async () => {
-    const w = ws();
-    await w.setup((await w.samples()).slice(0, 1));
-    const worker = w.start(["analyze", "--lease-ttl", "1", "--offline-latency", "60000"]);
-    await worker.waitFor(/#1 metadata_extracting → processing/);
-    worker.kill("SIGKILL");
-    await worker.finished;
-    await untilStuck(w);
-
-    // Piped input is not a person: even a "y" on stdin must not count as a confirmation.
-    const refused = await w.run(["recover"], { input: "y\n" });
-    expect(refused.code).toBe(2);
-    expect(refused.stdout).toMatch(/1 stuck row/);
-    expect(refused.stderr).toMatch(/nothing was changed: stdin is not a terminal.*--yes/);
-    expect(refused.stdout).not.toMatch(/recovered/);
-    expect(await w.json<Row>(["show", "1"])).toMatchObject({ stage: "processing", attempts: 1 });
-
-    // The seed's command name and flags work too.
-    const seed = await w.run(["analysis:recover", "--timeout=3600", "--dry-run"]);
-    expect(seed.code).toBe(0);
-    expect(seed.stdout).toMatch(/1 stuck row/);
   });
 });

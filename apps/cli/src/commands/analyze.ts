@@ -1,7 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { createWorker, DEFAULTS, videoStageMachine, type WorkerEvent } from "@holdfast/core";
 import { Command, Option } from "clipanion";
-import { pino } from "pino";
 import * as t from "typanion";
 import { createGracefulStop, DEADLINE_EXIT_CODE } from "../analyze/graceful-stop.js";
 import { createWorkerOutput, type OutputMode, processedSentence } from "../analyze/worker-output.js";
@@ -89,7 +88,12 @@ export class AnalyzeCommand extends HoldfastCommand {
       colors: this.colors,
       verbose: this.verbose,
       ...(mode === "json"
-        ? { pino: pino({ name: "holdfast", level: this.verbose ? "debug" : "info" }, this.context.stdout) }
+        ? {
+            pino: (await import("pino")).pino(
+              { name: "holdfast", level: this.verbose ? "debug" : "info" },
+              this.context.stdout,
+            ),
+          }
         : {}),
     });
 

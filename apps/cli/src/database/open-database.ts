@@ -60,7 +60,9 @@ function postgresSchema(target: DatabaseTarget): { postgresSchema?: string } {
 /** The driver's own words, minus anything secret; a bare code (ECONNREFUSED) is kept as is. */
 export function reason(err: unknown, target: DatabaseTarget): string {
   const e = err as { message?: string; code?: string } | undefined;
-  const text = e?.message || e?.code || String(err);
+  const text = (e?.message || e?.code || String(err))
+    // @holdfast/db says where too; the CLI's message already names the place once.
+    .replace(/^cannot (connect to PostgreSQL at|open SQLite database) \S+: /, "");
   return scrub(text, target);
 }
 
