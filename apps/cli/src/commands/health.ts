@@ -45,7 +45,12 @@ export class HealthCommand extends HoldfastCommand {
   json = Option.Boolean("--json", false, { description: "Print the report as JSON" });
 
   protected async run(): Promise<number> {
-    const report = await this.check();
+    const checked = await this.check();
+    // A driver's error text can quote the connection string: scrub every message.
+    const report = {
+      ...checked,
+      checks: checked.checks.map((c) => ({ ...c, message: this.scrubbed(c.message) })),
+    };
     if (this.json) this.printJson(report);
     else this.printReport(report);
 
