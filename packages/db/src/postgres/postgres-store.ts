@@ -317,6 +317,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await pool.query("SELECT 1");
     },
     async close() {
+      if (pool.ended || pool.ending) return;
       await pool.end();
     },
     async transaction(fn) {

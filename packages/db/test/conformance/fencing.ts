@@ -1,0 +1,140 @@
+import { IllegalTransitionError, LeaseLostError } from "@holdfast/core";
+import { describe, expect, it } from "vitest";
+import { addTasks, plus, ref, type StoreHarness, T0 } from "./harness.js";
+
+export function fencingTests(h: StoreHarness): void {
+  describe("fenced writes", () => {
+    it("advances, completes with exactly one result, and clears the lease", async () => {
+      const { store } = await h.fresh();
+      const [id] = await addTasks(store, 1);
+      const [t] = await store.taskClaim({ owner: "w", limit: 1, leaseTtlMs: 30_000, now: T0 });
+      if (!t) throw new Error("no claim");
+      await store.taskAdvance({ ...ref(t), from: "pending", to: "metadata_extracting", now: T0 });
+      await store.taskAdvance({
+        ...ref(t),
+        from: "metadata_extracting",
+        to: "processing",
+        data: { uri: "gs://b/o" },
+        now: T0,
+      });
+      await store.taskComplete({
+        ...ref(t),
+        from: "processing",
+        result: { summary: "hi" },
+        now: plus(T0, 5),
+      });
+      const row = await store.taskGet(id as number);
+      expect(row).toMatchObject({
+        stage: "video_analysis_completed",
+        leaseToken: null,
+        leaseOwner: null,
+        data: { uri: "gs://b/o" },
+      });
+      expect(row?.updatedAt).toEqual(plus(T0, 5));
+      expect(await store.taskResult(id as number)).toEqual({ summary: "hi" });
+      await expect(
+        store.taskComplete({ ...ref(t), from: "processing", result: { summary: "again" }, now: T0 }),
+      ).rejects.toThrow(LeaseLostError);
+      expect(await store.taskResult(id as number)).toEqual({ summary: "hi" });
+    });
+
+    it("rejects a stale token's write after the row was recovered and re-claimed", async () => {
+      const { store } = await h.fresh();
+      const [id] = await addTasks(store, 1);
+      const [old] = await store.taskClaim({ owner: "paused", limit: 1, leaseTtlMs: 1_000, now: T0 });
+      if (!old) throw new Error("no claim");
+      await store.taskAdvance({ ...ref(old), from: "pending", to: "metadata_extracting", now: T0 });
+      await store.taskAdvance({ ...ref(old), from: "metadata_extracting", to: "processing", now: T0 });
+      const later = plus(T0, 5_000);
+      const actions = await store.taskRecoverStuck({ now: later, maxAttempts: 5, actor: "test" });
+      expect(actions).toMatchObject([
+        { id, fromStage: "processing", toStage: "metadata_extracting", action: "released" },
+      ]);
+      const [fresh] = await store.taskClaim({ owner: "new", limit: 1, leaseTtlMs: 30_000, now: later });
+      expect(fresh?.id).toBe(id);
+      expect(fresh?.leaseToken).not.toBe(old.leaseToken);
+
+      await expect(
+        store.taskAdvance({ ...ref(old), from: "metadata_extracting", to: "processing", now: later }),
+      ).rejects.toThrow(LeaseLostError);
+      await expect(
+        store.taskComplete({ ...ref(old), from: "processing", result: { stale: true }, now: later }),
+      ).rejects.toThrow(LeaseLostError);
+      await expect(store.taskFail({ ...ref(old), reason: "stale", now: later })).rejects.toThrow(
+        LeaseLostError,
+      );
+      await expect(store.taskRelease({ ...ref(old), countAttempt: false, now: later })).rejects.toThrow(
+        LeaseLostError,
+      );
+      const row = await store.taskGet(id as number);
+      expect(row).toMatchObject({
+        stage: "metadata_extracting",
+        leaseOwner: "new",
+        leaseToken: fresh?.leaseToken,
+      });
+      expect(await store.taskResult(id as number)).toBeNull();
+    });
+
+    it("throws IllegalTransitionError naming both stages and writes nothing", async () => {
+      const { store } = await h.fresh();
+      const [id] = await addTasks(store, 1);
+      const [t] = await store.taskClaim({ owner: "w", limit: 1, leaseTtlMs: 30_000, now: T0 });
+      if (!t) throw new Error("no claim");
+      const err = await store
+        .taskAdvance({ ...ref(t), from: "pending", to: "video_analysis_completed", now: T0 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IllegalTransitionError);
+      expect((err as Error).message).toContain("pending → video_analysis_completed");
+      await expect(store.taskComplete({ ...ref(t), from: "pending", result: {}, now: T0 })).rejects.toThrow(
+        IllegalTransitionError,
+      );
+      expect((await store.taskGet(id as number))?.stage).toBe("pending");
+      expect(await store.taskResult(id as number)).toBeNull();
+    });
+
+    it("a graceful release gives the attempt back; an error release counts it and keeps the error", async () => {
+      const { store } = await h.fresh();
+      const [id] = await addTasks(store, 1);
+      const [a] = await store.taskClaim({ owner: "w", limit: 1, leaseTtlMs: 30_000, now: T0 });
+      if (!a) throw new Error("no claim");
+      await store.taskAdvance({ ...ref(a), from: "pending", to: "metadata_extracting", now: T0 });
+      await store.taskAdvance({ ...ref(a), from: "metadata_extracting", to: "processing", now: T0 });
+      await store.taskRelease({ ...ref(a), countAttempt: false, now: T0 });
+      expect(await store.taskGet(id as number)).toMatchObject({
+        stage: "metadata_extracting",
+        attempts: 0,
+        leaseToken: null,
+      });
+      const [b] = await store.taskClaim({ owner: "w", limit: 1, leaseTtlMs: 30_000, now: T0 });
+      if (!b) throw new Error("released row was not ready again");
+      await store.taskRelease({ ...ref(b), countAttempt: true, error: "timeout talking to Gemini", now: T0 });
+      expect(await store.taskGet(id as number)).toMatchObject({
+        attempts: 1,
+        lastError: "timeout talking to Gemini",
+      });
+      const events = (await store.auditList({ taskId: id as number })).map((e) => [
+        e.event,
+        e.fromStage,
+        e.toStage,
+      ]);
+      expect(events).toEqual([
+        ["released", "processing", "metadata_extracting"],
+        ["released", "metadata_extracting", "metadata_extracting"],
+      ]);
+    });
+
+    it("fails a row with the reason, from any stage that may fail", async () => {
+      const { store } = await h.fresh();
+      const [id] = await addTasks(store, 1);
+      const [t] = await store.taskClaim({ owner: "w", limit: 1, leaseTtlMs: 30_000, now: T0 });
+      if (!t) throw new Error("no claim");
+      await store.taskFail({ ...ref(t), reason: "not a video: no moov box", now: plus(T0, 1) });
+      expect(await store.taskGet(id as number)).toMatchObject({
+        stage: "failed",
+        lastError: "not a video: no moov box",
+      });
+      expect(await store.taskCountFailedSince({ since: T0 })).toBe(1);
+      expect(await store.taskCountFailedSince({ since: plus(T0, 2) })).toBe(0);
+    });
+  });
+}
