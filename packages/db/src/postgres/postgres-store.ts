@@ -270,9 +270,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     ")";
   const stuckKind = `CASE WHEN lease_token IS NOT NULL THEN 'lease_expired' ELSE 'legacy_timeout' END`;
   const findStuckSql = [false, true].map((legacy) =>
-    prepared(
-      `SELECT *, ${stuckKind} AS kind FROM videos WHERE ${stuckWhere(legacy ? "$3" : null)} ORDER BY id LIMIT $2`,
-    ),
+    prepared(`SELECT *, ${stuckKind} AS kind FROM videos WHERE ${stuckWhere(legacy ? "$3" : null)} LIMIT $2`),
   );
   // SKIP LOCKED: a row another recovery is changing right now is skipped, and when that
   // recovery commits the row no longer matches — so racing recoveries change each row once.
@@ -280,7 +278,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     prepared(
       `WITH stuck AS (
          SELECT id, source_id, stage, attempts, lease_owner, ${stuckKind} AS kind FROM videos
-         WHERE ${stuckWhere(legacy ? "$5" : null)} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+         WHERE ${stuckWhere(legacy ? "$5" : null)} LIMIT $2 FOR UPDATE SKIP LOCKED
        ), done AS (
          UPDATE videos v SET
            stage = CASE WHEN stuck.attempts >= $3 THEN ${s.failed} ELSE ${s.releaseTarget("stuck.stage")} END,
@@ -399,7 +397,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         p.limit ?? null,
         ...(legacy ? [p.legacyUpdatedBefore] : []),
       ]);
-      return r.rows.map(toStuck);
+      // No ORDER BY in SQL: with a LIMIT it would tempt the planner to walk the primary key
+      // over every finished row; the BitmapOr of the two partial indexes finds the stuck ones.
+      return r.rows.map(toStuck).sort((a, b) => a.id - b.id);
     },
     async taskRecoverStuck(p) {
       const legacy = p.legacyUpdatedBefore !== undefined;

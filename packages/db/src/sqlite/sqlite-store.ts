@@ -362,13 +362,15 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
     taskFindStuck: locked((p) => {
       const legacy = p.legacyUpdatedBefore !== undefined;
       const rows = st(
-        `SELECT *, ${stuckKind} AS kind FROM videos WHERE ${stuckWhere(legacy)} ORDER BY id LIMIT @limit`,
+        `SELECT *, ${stuckKind} AS kind FROM videos WHERE ${stuckWhere(legacy)} LIMIT @limit`,
       ).all({
         now: ms(p.now),
         ...(legacy ? { legacyBefore: ms(p.legacyUpdatedBefore as Date) } : {}),
         limit: p.limit ?? -1,
       }) as Row[];
-      return rows.map(toStuck);
+      // No ORDER BY in SQL: it would tempt the planner to walk the primary key over every
+      // finished row; the two partial indexes (MULTI-INDEX OR) find the stuck ones directly.
+      return rows.map(toStuck).sort((a, b) => a.id - b.id);
     }),
     taskRecoverStuck: locked((p) => {
       const legacy = p.legacyUpdatedBefore !== undefined;
@@ -377,7 +379,7 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
       // for the write lock and then finds them no longer stuck.
       return immediate(() => {
         const rows = st(
-          `SELECT *, ${stuckKind} AS kind FROM videos WHERE ${stuckWhere(legacy)} ORDER BY id LIMIT @limit`,
+          `SELECT *, ${stuckKind} AS kind FROM videos WHERE ${stuckWhere(legacy)} LIMIT @limit`,
         ).all({
           now,
           ...(legacy ? { legacyBefore: ms(p.legacyUpdatedBefore as Date) } : {}),
@@ -421,7 +423,7 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
             attempts: row.attempts,
           });
         }
-        return actions;
+        return actions.sort((a, b) => a.id - b.id);
       });
     }),
 
