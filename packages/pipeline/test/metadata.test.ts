@@ -98,9 +98,15 @@ describe("extractMetadata (mp4box, no ffprobe needed)", () => {
   });
 });
 
-// ffprobe is optional for the product; this machine's test run has it (see make-fixtures.sh).
-describe("extractMetadata with ffprobe", async () => {
-  const ffprobe = await findFfprobe();
+// ffprobe is optional for the product. CI installs it (.ci/run) and must run these tests;
+// on a machine without it they are skipped with a visible message.
+const ffprobe = await findFfprobe();
+if (!ffprobe && process.env.CI !== "true") {
+  console.warn(
+    "\n  ⚠ SKIPPING the ffprobe metadata tests: ffprobe is not on the PATH (apt-get install ffmpeg)\n",
+  );
+}
+describe.skipIf(!ffprobe && process.env.CI !== "true")("extractMetadata with ffprobe", () => {
   it("is installed for this test run", () => {
     expect(ffprobe).not.toBeNull();
   });
