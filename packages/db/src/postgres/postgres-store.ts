@@ -21,6 +21,7 @@ import pg from "pg";
 import { migrationsFolder } from "../migrations-folder.js";
 import { redactUrl } from "../redact-url.js";
 import { stageSql } from "../stage-sql.js";
+import { GroupCommit } from "./group-commit.js";
 
 export interface PostgresStoreOptions {
   url: string;
@@ -152,6 +153,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
      )
      SELECT count(*)::int AS n FROM done`,
   );
+  // The same write as completeSql for many rows at once (group commit, see GroupCommit):
+  // each row is fenced on its own; the ids that come back are the rows that were completed.
+  const completeManySql = prepared(
+    `WITH input AS (
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
+         AS t(id, token, from_stage, data, result, at)
+     ), done AS (
+       UPDATE videos v SET stage = ${s.completed}, ready = false, data = COALESCE(input.data, v.data),
+         lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = input.at
+       FROM input WHERE v.id = input.id AND v.lease_token = input.token AND v.stage = input.from_stage
+       RETURNING v.id, input.result, input.from_stage, input.at
+     ), result AS (
+       INSERT INTO analysis_results (video_id, result, created_at) SELECT id, result, at FROM done
+     ), audit AS (
+       INSERT INTO audit_events (video_id, event, actor, from_stage, to_stage, detail, at)
+       SELECT id, 'completed', 'worker', from_stage, ${s.completed}, '{}'::jsonb, at FROM done
+     )
+     SELECT id FROM done`,
+  );
   const failSql = prepared(
     `WITH before AS (
        SELECT id, stage FROM videos WHERE id = $1 AND lease_token = $2 AND stage IN ${s.canFail} FOR UPDATE
@@ -248,6 +268,20 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
   });
 
+  type CompleteInput = Parameters<TaskWriter["taskComplete"]>[0];
+  const completions = new GroupCommit<CompleteInput, void>(async (batch) => {
+    const r = await completeManySql(pool, [
+      batch.map((c) => c.id),
+      batch.map((c) => c.leaseToken),
+      batch.map((c) => c.from),
+      batch.map((c) => (c.data ? JSON.stringify(c.data) : null)),
+      batch.map((c) => JSON.stringify(c.result)),
+      batch.map((c) => c.now),
+    ]);
+    const done = new Set(r.rows.map((row) => Number(row.id)));
+    return batch.map((c) => (done.has(c.id) ? undefined : new LeaseLostError(c.id, "complete")));
+  });
+
   const claimSql = prepared(
     `WITH picked AS (
        SELECT id FROM videos WHERE ready ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
@@ -305,6 +339,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const store: TaskStore = {
     dialect: "postgres",
     ...writer(pool),
+    // Outside a transaction, completions from concurrent handlers are group-committed.
+    async taskComplete(p) {
+      machine.assertTransition(p.from, machine.completed);
+      await completions.submit(p);
+    },
     async migrate() {
       await migrate(drizzle(pool), {
         migrationsFolder: migrationsFolder("pg"),
