@@ -1,25 +1,21 @@
 import {
-  type AuditEvent,
   type ClaimedTask,
   ConfigError,
-  type JournalEntry,
   LeaseLostError,
   type Logger,
   type RecoveryAction,
   type StageMachine,
-  type StuckTask,
   silentLogger,
-  type TaskRow,
   type TaskStore,
   type TaskWriter,
   videoStageMachine,
-  type WorkerInfo,
 } from "@holdfast/core";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { migrationsFolder } from "../migrations-folder.js";
 import { redactUrl } from "../redact-url.js";
+import { type Row, rowMappers } from "../row-mappers.js";
 import { stageSql } from "../stage-sql.js";
 import { GroupCommit } from "./group-commit.js";
 
@@ -36,54 +32,15 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
 }
 
-type Row = Record<string, unknown>;
 type Exec = Pick<pg.Pool, "query"> | pg.PoolClient;
 
-const date = (v: unknown) => (v == null ? null : (v as Date));
-
-function toTask(r: Row): TaskRow {
-  return {
-    id: Number(r.id),
-    sourceId: String(r.source_id),
-    stage: String(r.stage),
-    data: (r.data as Record<string, unknown>) ?? {},
-    attempts: Number(r.attempts),
-    leaseOwner: (r.lease_owner as string | null) ?? null,
-    leaseToken: (r.lease_token as string | null) ?? null,
-    leaseExpiresAt: date(r.lease_expires_at),
-    lastError: (r.last_error as string | null) ?? null,
-    createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
-  };
-}
-
-function toJournal(r: Row): JournalEntry {
-  return {
-    id: Number(r.id),
-    taskId: Number(r.video_id),
-    provider: String(r.provider),
-    model: String(r.model),
-    requestHash: String(r.request_hash),
-    status: r.status as JournalEntry["status"],
-    response: (r.response as string | null) ?? null,
-    error: (r.error as string | null) ?? null,
-    startedAt: r.started_at as Date,
-    finishedAt: date(r.finished_at),
-  };
-}
-
-function toStuck(r: Row): StuckTask {
-  return {
-    id: Number(r.id),
-    sourceId: String(r.source_id),
-    stage: String(r.stage),
-    attempts: Number(r.attempts),
-    leaseOwner: (r.lease_owner as string | null) ?? null,
-    leaseExpiresAt: date(r.lease_expires_at),
-    updatedAt: r.updated_at as Date,
-    kind: r.kind as StuckTask["kind"],
-  };
-}
+const map = rowMappers(
+  (v) => (v == null ? null : (v as Date)),
+  (v) => (v as Record<string, unknown> | null) ?? {},
+);
+const toTask = map.task;
+const toJournal = map.journal;
+const toStuck = map.stuck;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -467,18 +424,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         "SELECT * FROM audit_events WHERE ($1::int IS NULL OR video_id = $1) ORDER BY id LIMIT $2",
         [p.taskId ?? null, p.limit ?? 1000],
       );
-      return r.rows.map(
-        (row): AuditEvent => ({
-          id: Number(row.id),
-          taskId: row.video_id == null ? null : Number(row.video_id),
-          event: String(row.event),
-          actor: String(row.actor),
-          fromStage: (row.from_stage as string | null) ?? null,
-          toStage: (row.to_stage as string | null) ?? null,
-          detail: (row.detail as Record<string, unknown>) ?? {},
-          at: row.at as Date,
-        }),
-      );
+      return r.rows.map(map.audit);
     },
     async journalFindSucceeded(p) {
       const r = await pool.query<Row>(
@@ -528,19 +474,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         "SELECT * FROM workers WHERE ($1 OR stopped_at IS NULL) ORDER BY started_at, id",
         [p.includeStopped ?? false],
       );
-      return r.rows.map(
-        (row): WorkerInfo => ({
-          id: String(row.id),
-          kind: String(row.kind),
-          host: String(row.host),
-          pid: Number(row.pid),
-          startedAt: row.started_at as Date,
-          lastHeartbeatAt: row.last_heartbeat_at as Date,
-          inFlight: Number(row.in_flight),
-          draining: row.drain_requested_at != null && row.stopped_at == null,
-          stoppedAt: date(row.stopped_at),
-        }),
-      );
+      return r.rows.map(map.worker);
     },
     async workerRequestDrain(p) {
       const r = await pool.query(

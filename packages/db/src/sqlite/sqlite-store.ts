@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import {
-  type AuditEvent,
   type ClaimedTask,
   ConfigError,
   type JournalEntry,
@@ -8,19 +7,17 @@ import {
   type Logger,
   type RecoveryAction,
   type StageMachine,
-  type StuckTask,
   silentLogger,
-  type TaskRow,
   type TaskStore,
   type TaskWriter,
   videoStageMachine,
-  type WorkerInfo,
 } from "@holdfast/core";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { migrationsFolder } from "../migrations-folder.js";
 import { Mutex } from "../mutex.js";
+import { type Row, rowMappers } from "../row-mappers.js";
 import { stageSql } from "../stage-sql.js";
 
 export interface SqliteStoreOptions {
@@ -32,55 +29,13 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-type Row = Record<string, unknown>;
 const ms = (d: Date) => d.getTime();
-const date = (v: unknown) => (v == null ? null : new Date(Number(v)));
 const json = (v: unknown) => (typeof v === "string" ? (JSON.parse(v) as Record<string, unknown>) : {});
 const token = () => randomBytes(16).toString("hex");
-
-function toTask(r: Row): TaskRow {
-  return {
-    id: Number(r.id),
-    sourceId: String(r.source_id),
-    stage: String(r.stage),
-    data: json(r.data),
-    attempts: Number(r.attempts),
-    leaseOwner: (r.lease_owner as string | null) ?? null,
-    leaseToken: (r.lease_token as string | null) ?? null,
-    leaseExpiresAt: date(r.lease_expires_at),
-    lastError: (r.last_error as string | null) ?? null,
-    createdAt: date(r.created_at) as Date,
-    updatedAt: date(r.updated_at) as Date,
-  };
-}
-
-function toJournal(r: Row): JournalEntry {
-  return {
-    id: Number(r.id),
-    taskId: Number(r.video_id),
-    provider: String(r.provider),
-    model: String(r.model),
-    requestHash: String(r.request_hash),
-    status: r.status as JournalEntry["status"],
-    response: (r.response as string | null) ?? null,
-    error: (r.error as string | null) ?? null,
-    startedAt: date(r.started_at) as Date,
-    finishedAt: date(r.finished_at),
-  };
-}
-
-function toStuck(r: Row): StuckTask {
-  return {
-    id: Number(r.id),
-    sourceId: String(r.source_id),
-    stage: String(r.stage),
-    attempts: Number(r.attempts),
-    leaseOwner: (r.lease_owner as string | null) ?? null,
-    leaseExpiresAt: date(r.lease_expires_at),
-    updatedAt: date(r.updated_at) as Date,
-    kind: r.kind as StuckTask["kind"],
-  };
-}
+const map = rowMappers((v) => (v == null ? null : new Date(Number(v))), json);
+const toTask = map.task;
+const toJournal = map.journal;
+const toStuck = map.stuck;
 
 /**
  * TaskStore on SQLite (better-sqlite3). One connection per store; several processes may
@@ -431,18 +386,7 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
       const rows = st(
         `SELECT * FROM audit_events WHERE (@taskId IS NULL OR video_id = @taskId) ORDER BY id LIMIT @limit`,
       ).all({ taskId: p.taskId ?? null, limit: p.limit ?? 1000 }) as Row[];
-      return rows.map(
-        (r): AuditEvent => ({
-          id: Number(r.id),
-          taskId: r.video_id == null ? null : Number(r.video_id),
-          event: String(r.event),
-          actor: String(r.actor),
-          fromStage: (r.from_stage as string | null) ?? null,
-          toStage: (r.to_stage as string | null) ?? null,
-          detail: json(r.detail),
-          at: date(r.at) as Date,
-        }),
-      );
+      return rows.map(map.audit);
     }),
 
     journalFindSucceeded: locked((p) => {
@@ -487,19 +431,7 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
       const rows = st(
         `SELECT * FROM workers WHERE (@all = 1 OR stopped_at IS NULL) ORDER BY started_at, id`,
       ).all({ all: p.includeStopped ? 1 : 0 }) as Row[];
-      return rows.map(
-        (r): WorkerInfo => ({
-          id: String(r.id),
-          kind: String(r.kind),
-          host: String(r.host),
-          pid: Number(r.pid),
-          startedAt: date(r.started_at) as Date,
-          lastHeartbeatAt: date(r.last_heartbeat_at) as Date,
-          inFlight: Number(r.in_flight),
-          draining: r.drain_requested_at != null && r.stopped_at == null,
-          stoppedAt: date(r.stopped_at),
-        }),
-      );
+      return rows.map(map.worker);
     }),
     workerRequestDrain: locked((p) => {
       return st(
@@ -524,7 +456,7 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
     lockGet: locked((name: string) => {
       const r = st("SELECT * FROM locks WHERE name = ?").get(name) as Row | undefined;
       return r
-        ? { name: String(r.name), owner: String(r.owner), expiresAt: date(r.expires_at) as Date }
+        ? { name: String(r.name), owner: String(r.owner), expiresAt: new Date(Number(r.expires_at)) }
         : null;
     }),
   };
