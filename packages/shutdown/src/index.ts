@@ -1,1 +1,22 @@
-export const placeholder = 1;
+export { createShutdown } from "./create-shutdown.js";
+export { SHUTDOWN_DEFAULTS, type ShutdownDefaults } from "./defaults.js";
+export {
+  DeadlineReachedError,
+  DuplicateHookError,
+  HookTimeoutError,
+  ShutdownConfigError,
+  ShutdownError,
+  StopRequestedError,
+} from "./errors.js";
+export { EXIT_CODES, type ExitCode } from "./exit-codes.js";
+export type {
+  Shutdown,
+  ShutdownLogger,
+  ShutdownOptions,
+  ShutdownOutcome,
+  SignalSource,
+  StopContext,
+  StopHook,
+  StopHookOptions,
+  Timers,
+} from "./types.js";
