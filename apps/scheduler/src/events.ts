@@ -27,6 +27,12 @@ export type SchedulerEvent =
       at: string;
     }
   | { event: "tick-error"; job: string; tick: string; message: string; at: string }
+  | {
+      event: "analysis-task";
+      type: "claimed" | "completed" | "failed" | "released";
+      taskId: number;
+      tick: string;
+    }
   | { event: "alert-sent"; job: string; status: string; webhook: string }
   | { event: "alert-failed"; job: string; status: string; message: string }
   | { event: "stopping"; reason: string }

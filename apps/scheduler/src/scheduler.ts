@@ -88,6 +88,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
         schedulerId: id,
         stopSignal: shutdown.signal,
         metrics,
+        emit,
         logger,
       }),
     );

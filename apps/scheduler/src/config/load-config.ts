@@ -290,7 +290,25 @@ export function loadSchedulerConfig(env: NodeJS.ProcessEnv, file?: string): Sche
     env[E.alertWebhook]?.trim() ? E.alertWebhook : `health.webhookUrl in ${fileName}`,
   );
   if (webhookUrl) config.health.webhookUrl = webhookUrl;
-  const schema = r.string(E.postgresSchema, ["postgresSchema"]);
+  // `?schema=` in a postgres URL (the CLI's convention) is moved to postgresSchema: the driver
+  // does not know the parameter.
+  let schema = r.string(E.postgresSchema, ["postgresSchema"]);
+  if (/^postgres(ql)?:\/\//i.test(config.databaseUrl)) {
+    let url: URL;
+    try {
+      url = new URL(config.databaseUrl);
+    } catch {
+      throw new ConfigError("the database URL is not a valid postgres:// URL");
+    }
+    const fromUrl = url.searchParams.get("schema");
+    if (fromUrl) {
+      if (schema && schema !== fromUrl)
+        throw new ConfigError(`the database URL names schema "${fromUrl}" but postgresSchema is "${schema}"`);
+      schema = fromUrl;
+      url.searchParams.delete("schema");
+      config.databaseUrl = url.toString();
+    }
+  }
   if (schema) {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema))
       throw new ConfigError(`the Postgres schema must be a plain identifier, got "${schema}"`);

@@ -1,6 +1,7 @@
 import { createWorker, type Logger, type TaskStore, videoStageMachine } from "@holdfast/core";
 import { createVideoHandlerFromConfig, type PipelineConfig } from "@holdfast/pipeline";
 import type { SchedulerConfig } from "../config/load-config.js";
+import type { EmitEvent } from "../events.js";
 import type { SchedulerMetrics } from "../metrics.js";
 import type { ScheduledJob } from "../run-tick.js";
 import { countPaidCalls } from "./paid-call-counter.js";
@@ -18,6 +19,7 @@ export function analysisJob(deps: {
   schedulerId: string;
   stopSignal: AbortSignal;
   metrics: SchedulerMetrics;
+  emit: EmitEvent;
   logger: Logger;
 }): ScheduledJob {
   const { config, logger } = deps;
@@ -43,6 +45,11 @@ export function analysisJob(deps: {
         abortSignal: signal,
         workerId: `${deps.schedulerId}/analysis@${tick.toISOString()}`,
         logger,
+        onEvent(e) {
+          // A row's progress through the batch, for operators and tests that wait for it.
+          if (e.type === "claimed" || e.type === "completed" || e.type === "failed" || e.type === "released")
+            deps.emit({ event: "analysis-task", type: e.type, taskId: e.taskId, tick: tick.toISOString() });
+        },
       });
       const stats = await worker.run();
       return { ...stats };
