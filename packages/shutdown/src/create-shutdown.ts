@@ -4,8 +4,9 @@
  * 1. begin     First signal (or `stop(reason)`): start the grace timer BEFORE any user code
  *              runs (abort listeners and hooks may block the event loop, and the deadline
  *              must still come), then abort `signal`: loops stop taking new work.
- * 2. drain     Wait for tracked work to settle, until the grace timer fires or a second
- *              signal comes (`forced`).
+ * 2. drain     Wait for tracked work to settle (work tracked meanwhile too), until the grace
+ *              timer fires or a second signal comes (`forced`). After a stop begun by
+ *              `stop()`, the first signal only confirms it; the next one forces.
  * 3. deadline  (only if work was still running) Abort `deadlineSignal`; give the aborted work
  *              up to `settleMs` to run its release code (give leases back). Another signal
  *              during this wait ends it too.
@@ -72,9 +73,15 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
     for (const [sig, listener] of listeners) o.signalSource.off(sig, listener);
   }
 
+  let signalsSeen = 0;
   function onSignal(sig: NodeJS.Signals): void {
+    signalsSeen += 1;
     if (phase === "running") {
       stop(sig).catch((err: unknown) => o.logger.error({ err }, "shutdown failed"));
+    } else if (signalsSeen === 1 && (phase === "draining" || phase === "settling")) {
+      // The stop began in code (a drain request); this is the process manager's ordinary
+      // "please stop", already being honoured. Only a second signal means "do not wait".
+      o.logger.info({ signal: sig, phase }, "already stopping; a second signal skips the wait");
     } else if (phase === "draining") {
       reachDeadline(`second ${sig}`, true);
     } else if (phase === "settling") {

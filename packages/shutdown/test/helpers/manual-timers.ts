@@ -46,3 +46,8 @@ export function deferred<T = void>() {
   });
   return { promise, resolve };
 }
+
+/** Lets every pending promise continuation run (one turn of the event loop; not a sleep). */
+export function flush(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
