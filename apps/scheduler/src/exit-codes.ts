@@ -1,3 +1,5 @@
+import { EXIT_CODES } from "@holdfast/shutdown";
+
 /** The scheduler binary's exit codes (sysexits.h where one fits). */
 export const SCHEDULER_EXIT = Object.freeze({
   /** Stopped cleanly: running jobs finished, locks released, everything closed. */
@@ -5,7 +7,9 @@ export const SCHEDULER_EXIT = Object.freeze({
   /** Anything unexpected. */
   failure: 1,
   /** The grace period ran out and a running job was aborted (its rows released). */
-  deadline: 75,
+  deadline: EXIT_CODES.deadline,
+  /** Every job finished, but a close step (deregistering, HTTP, the store) failed or hung. */
+  hookFailed: EXIT_CODES.hookFailed,
   /** The database could not be reached or opened. EX_UNAVAILABLE, as the CLI. */
   databaseUnreachable: 69,
   /** The configuration is wrong; the message says which setting and where it came from. EX_CONFIG. */

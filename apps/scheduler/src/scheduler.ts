@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { ConfigError, type Logger, silentLogger, type TaskStore } from "@holdfast/core";
 import { loadPipelineConfig, type PipelineConfig } from "@holdfast/pipeline";
+import { createShutdown } from "@holdfast/shutdown";
 import type { SchedulerConfig } from "./config/load-config.js";
 import { type CronTicker, startCronTicker } from "./cron-ticker.js";
 import { type EmitEvent, jsonLineEmitter } from "./events.js";
@@ -14,8 +15,6 @@ import { createSchedulerMetrics } from "./metrics.js";
 import { databaseDisplay, openDatabase } from "./open-database.js";
 import { registerScheduler } from "./registration.js";
 import { runTick, type ScheduledJob, TickLockBook } from "./run-tick.js";
-// TEMPORARY: swap for "@holdfast/shutdown" once it exports createShutdown (same API).
-import { createShutdown } from "./shutdown-adapter.js";
 
 export interface StartSchedulerOptions {
   /** From loadSchedulerConfig. */
@@ -74,6 +73,8 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     gracePeriodMs: config.gracePeriodMs,
     logger,
     signals: options.handleSignals === false ? [] : ["SIGTERM", "SIGINT"],
+    // The binary exits with `stopped`'s code; a library caller (the CLI) decides for itself.
+    exit: () => {},
   });
 
   const jobs: ScheduledJob[] = [];
@@ -152,12 +153,19 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     "abort",
     () => {
       for (const t of tickers) t.stop();
-      emit({ event: "stopping", reason: String((shutdown.signal.reason as Error)?.message ?? "stop") });
+      const why = shutdown.signal.reason as { reason?: string } | undefined;
+      emit({ event: "stopping", reason: String(why?.reason ?? "stop") });
     },
     { once: true },
   );
   const stopped = new Promise<number>((resolve) => {
-    shutdown.signal.addEventListener("abort", () => resolve(shutdown.stop("signal")), { once: true });
+    // A microtask later: the abort fires inside stop() before stop() has recorded its
+    // outcome, and calling stop() synchronously here would begin a second stop.
+    shutdown.signal.addEventListener(
+      "abort",
+      () => queueMicrotask(() => resolve(shutdown.stop().then((outcome) => outcome.exitCode))),
+      { once: true },
+    );
   }).then((code) => {
     emit({ event: "stopped", exitCode: code });
     return code;
