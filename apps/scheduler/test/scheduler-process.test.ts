@@ -12,6 +12,7 @@ import {
   sqlite,
   type TestDatabase,
 } from "./helpers/test-database.js";
+import { startWebhookReceiver } from "./helpers/webhook-receiver.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/tiny-h264-aac.mp4", import.meta.url));
 const EVERY_SECOND = "* * * * * *";
@@ -240,6 +241,38 @@ for (const { dialect, skip } of dialects) {
       expect(audit.some((e) => e.event === "recovered" && e.actor === run.schedulerId)).toBe(true);
       p.kill("SIGTERM");
       expect((await p.exited).code).toBe(0);
+    });
+
+    it("health: a check that is not OK is posted to the webhook, whose token is never printed", async () => {
+      db = await dialect.create();
+      store = await db.open();
+      await store.taskAdd({ sourceId: "stuck", data: { path: "x.mp4" }, now: new Date() });
+      await store.taskClaim({
+        owner: "dead-worker",
+        limit: 1,
+        leaseTtlMs: 1_000,
+        now: new Date(Date.now() - 60_000),
+      });
+      const hook = await startWebhookReceiver();
+      const token = "T000/B000/XXXXSECRETXXXX";
+      const p = start({
+        HOLDFAST_SCHEDULE_HEALTH: EVERY_SECOND,
+        HOLDFAST_ALERT_WEBHOOK: `http://127.0.0.1:${hook.port}/services/${token}`,
+        HOLDFAST_LOG_LEVEL: "info",
+      });
+      const alert = await hook.received;
+      expect(alert.path).toBe(`/services/${token}`);
+      expect(alert.body.text).toMatch(/^holdfast health WARNING/);
+      expect(alert.body.text).toContain("stuck: 1 stuck row(s)");
+      const sent = await p.waitFor((e) => e.event === "alert-sent", "alert-sent");
+      expect(sent).toMatchObject({
+        status: "WARNING",
+        webhook: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      });
+      p.kill("SIGTERM");
+      expect((await p.exited).code).toBe(0);
+      expect(JSON.stringify(p.events)).not.toContain("SECRET");
+      expect(p.stderr()).not.toContain("SECRET");
     });
   });
 }
