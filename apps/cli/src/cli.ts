@@ -8,6 +8,7 @@ import { HealthCommand } from "./commands/health.js";
 import { ListCommand } from "./commands/list.js";
 import { MigrateCommand } from "./commands/migrate.js";
 import { RecoverCommand } from "./commands/recover.js";
+import { ScheduleCommand } from "./commands/schedule.js";
 import { ShowCommand } from "./commands/show.js";
 import { VideosAddCommand } from "./commands/videos-add.js";
 import { colorDepth } from "./output/colors.js";
@@ -34,6 +35,7 @@ export function createCli(options: { enableColors?: boolean } = {}): Cli<BaseCon
     DrainCommand,
     ListCommand,
     ShowCommand,
+    ScheduleCommand,
     DemoCommand,
     Builtins.HelpCommand,
     Builtins.VersionCommand,

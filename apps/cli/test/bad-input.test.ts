@@ -15,6 +15,7 @@ const COMMANDS = [
   ["drain"],
   ["list"],
   ["show"],
+  ["schedule"],
   ["demo"],
 ];
 
@@ -44,6 +45,7 @@ describe("usage errors", () => {
       ["analyze", "--grace=soon"],
       ["recover", "--max-attempts=1.5"],
       ["list", "--stage=done"],
+      ["schedule", "--port=70000"],
     ];
     const results = await Promise.all(bad.map(run));
     results.forEach((r, i) => {

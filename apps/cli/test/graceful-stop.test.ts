@@ -73,8 +73,12 @@ await describeEachDialect("analyze: graceful stop", (ws) => {
     const worker = w.start(["analyze", "--once", "--log-format", "json"]);
     const exit = await worker.finished;
     expect(exit.code, worker.transcript()).toBe(0);
-    const records = exit.stdout.split("\n").map((l) => JSON.parse(l) as { msg: string; level: number });
-    expect(records.map((r) => r.msg)).toContain("#1 completed");
-    expect(records.at(-1)?.msg).toBe("processed 1 video: 1 completed, 0 failed");
+    const records = exit.stdout.split("\n").map((l) => JSON.parse(l) as { msg: string; exitCode?: number });
+    const messages = records.map((r) => r.msg);
+    expect(messages).toContain("#1 completed");
+    expect(messages).toContain("nothing left to do: stopping");
+    expect(messages).toContain("processed 1 video: 1 completed, 0 failed");
+    // The shutdown coordinator's own record closes the log.
+    expect(records.at(-1)).toMatchObject({ msg: "stopped", exitCode: 0 });
   });
 });

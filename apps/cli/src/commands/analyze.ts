@@ -1,9 +1,20 @@
 import { mkdir } from "node:fs/promises";
-import { createWorker, DEFAULTS, videoStageMachine, type WorkerEvent } from "@holdfast/core";
+import { createWorker, DEFAULTS, type Logger, videoStageMachine, type WorkerEvent } from "@holdfast/core";
+import {
+  createShutdown,
+  DeadlineReachedError,
+  EXIT_CODES,
+  type Shutdown,
+  StopRequestedError,
+} from "@holdfast/shutdown";
 import { Command, Option } from "clipanion";
 import * as t from "typanion";
-import { createGracefulStop, DEADLINE_EXIT_CODE } from "../analyze/graceful-stop.js";
-import { createWorkerOutput, type OutputMode, processedSentence } from "../analyze/worker-output.js";
+import {
+  createWorkerOutput,
+  type OutputMode,
+  processedSentence,
+  type WorkerOutput,
+} from "../analyze/worker-output.js";
 import { CLI_DEFAULTS } from "../defaults.js";
 import { plural } from "../output/format.js";
 import { loadPipeline, pipelineEnv, pipelineOptions } from "../pipeline-options.js";
@@ -24,7 +35,7 @@ export class AnalyzeCommand extends HoldfastCommand {
       SIGTERM or SIGINT: prints "stopping after the current work", claims nothing more, lets in-flight videos finish,
       prints how many were processed and exits 0. If \`--grace\` seconds pass first (or a second signal arrives),
       in-flight work is aborted and its rows are released for the next worker, uncounted, and the exit code is
-      ${DEADLINE_EXIT_CODE}. Give your process manager more time than \`--grace\` (see deploy/).
+      ${EXIT_CODES.deadline}. Give your process manager more time than \`--grace\` (see deploy/).
 
       On a terminal it shows a progress line; otherwise one plain line per event, or pino JSON with
       \`--log-format json\`.
@@ -69,19 +80,29 @@ export class AnalyzeCommand extends HoldfastCommand {
   verbose = Option.Boolean("--verbose,-v", false, { description: "Also print the pipeline's info logs" });
 
   protected async run(): Promise<number> {
-    // First, before anything that can take time: a SIGTERM during start-up must already be
-    // a graceful stop, not Node's default (die at once).
-    const stop = createGracefulStop({ gracePeriodMs: Math.round(this.grace * 1000) });
+    // First, before anything that can take time: a SIGTERM during start-up must already be a
+    // graceful stop, not Node's default (die at once). Its log lines go wherever the output
+    // ends up once it exists.
+    let output: WorkerOutput | undefined;
+    const logger: Logger = {
+      debug: (o, m) => output?.logger.debug(o, m),
+      info: (o, m) => output?.logger.info(o, m),
+      warn: (o, m) => output?.logger.warn(o, m),
+      error: (o, m) => output?.logger.error(o, m),
+    };
+    // exit: the command returns the code and main.ts exits, after the output is written.
+    const shutdown = createShutdown({ gracePeriodMs: Math.round(this.grace * 1000), logger, exit: () => {} });
     try {
-      return await this.work(stop);
+      output = await this.createOutput();
+      return await this.work(shutdown, output);
     } finally {
-      stop.dispose();
+      shutdown.dispose();
     }
   }
 
-  private async work(stop: ReturnType<typeof createGracefulStop>): Promise<number> {
+  private async createOutput(): Promise<WorkerOutput> {
     const mode: OutputMode = this.logFormat === "json" ? "json" : this.stdoutIsTty ? "progress" : "lines";
-    const output = createWorkerOutput({
+    return createWorkerOutput({
       mode,
       stdout: this.context.stdout,
       stderr: this.context.stderr,
@@ -96,7 +117,9 @@ export class AnalyzeCommand extends HoldfastCommand {
           }
         : {}),
     });
+  }
 
+  private async work(shutdown: Shutdown, output: WorkerOutput): Promise<number> {
     const { createVideoHandlerFromConfig, loadPipelineConfig, PIPELINE_ENV } = await loadPipeline();
     const config = loadPipelineConfig(
       pipelineEnv(PIPELINE_ENV, this.context.env, {
@@ -110,22 +133,32 @@ export class AnalyzeCommand extends HoldfastCommand {
     // A fresh install has no inbox until the first `videos add`; the worker must still start.
     await mkdir(config.inboxDir, { recursive: true });
     const store = await this.openStore();
+    // Closed as the last step of the stop, after the worker released what it held.
+    shutdown.onStop("database", () => this.closeStore(store));
     const { handler } = createVideoHandlerFromConfig(config, { logger: output.logger });
 
+    let workerStopReason = "stopped";
     let inFlightAtStop = 0;
     const onEvent = (event: WorkerEvent) => {
       if (event.type === "stopping") {
+        workerStopReason = event.reason;
         inFlightAtStop = event.inFlight;
-        output.say(stoppingSentence(event.reason, stop.reason, event.inFlight), {
+        const signal =
+          shutdown.signal.reason instanceof StopRequestedError ? shutdown.signal.reason.reason : undefined;
+        output.say(stoppingSentence(event.reason, signal, event.inFlight), {
           reason: event.reason,
           inFlight: event.inFlight,
         });
       }
       output.event(event);
     };
-    stop.deadline.addEventListener(
+    shutdown.deadlineSignal.addEventListener(
       "abort",
-      () => output.say("grace period over: aborting in-flight work and releasing it for the next worker"),
+      () => {
+        const why = shutdown.deadlineSignal.reason;
+        const trigger = why instanceof DeadlineReachedError ? why.trigger : "deadline";
+        output.say(`${trigger}: aborting in-flight work and releasing it for the next worker`);
+      },
       { once: true },
     );
 
@@ -137,8 +170,9 @@ export class AnalyzeCommand extends HoldfastCommand {
       leaseTtlMs: Math.max(1, Math.round(this.leaseTtl * 1000)),
       maxAttempts: this.maxAttempts,
       once: this.once,
-      stopSignal: stop.stopping,
-      abortSignal: stop.deadline,
+      // The shutdown's first signal stops claiming; its deadline aborts and releases.
+      stopSignal: shutdown.signal,
+      abortSignal: shutdown.deadlineSignal,
       logger: output.logger,
       onEvent,
       ...(this.limit !== undefined ? { limit: this.limit } : {}),
@@ -146,10 +180,17 @@ export class AnalyzeCommand extends HoldfastCommand {
     output.say(
       `analyzing with ${config.analyzer.kind} analyzer, ${config.storage.kind} storage, concurrency ${this.concurrency} (${this.target.location})`,
     );
-    const stats = await worker.run();
+    // Tracked, so a signal's stop waits for the worker to finish or release its rows.
+    const stats = await shutdown.track(worker.run());
     output.say(processedSentence(stats), { ...stats, inFlightAtStop });
+    // A worker that ended on its own (--once, --limit, drain) stops the coordinator too, so
+    // the hooks run; after a signal this returns that stop's outcome.
+    const outcome = await shutdown.stop(workerStopReason);
+    if (outcome.hookFailures.length > 0) {
+      output.logger.error({ hooks: outcome.hookFailures }, "some close steps failed");
+    }
     output.close();
-    return stop.exitCode();
+    return outcome.exitCode;
   }
 }
 

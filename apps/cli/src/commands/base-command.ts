@@ -55,6 +55,12 @@ export abstract class HoldfastCommand extends Command<BaseContext> {
     return store;
   }
 
+  /** Closes a store now (e.g. from a shutdown hook) instead of when the command ends. */
+  protected async closeStore(store: TaskStore): Promise<void> {
+    this.#stores = this.#stores.filter((s) => s !== store);
+    await store.close();
+  }
+
   protected get colors(): Palette {
     return palette(colorDepth(this.context.stdout, this.context.env));
   }

@@ -82,7 +82,7 @@ export class CheckCommand extends HoldfastCommand {
     } else {
       const live = schedulers.filter((s) => s.state === "running" || s.state === "draining");
       this.print(
-        `scheduler: ${live.length > 0 ? "running" : "NOT running"} (silent after ${formatDuration(HEALTH_DEFAULTS.deadWorkerAfterMs)})`,
+        `scheduler: ${live.length > 0 ? "running" : "NOT running"} (silent after ${formatDuration(HEALTH_DEFAULTS.schedulerStaleAfterMs)})`,
       );
       this.print(workerTable(schedulers));
     }

@@ -9,6 +9,9 @@ export type WorkerState = "running" | "draining" | "silent" | "stopped";
  */
 export function workerState(w: WorkerInfo, now: Date): WorkerState {
   if (w.stoppedAt) return "stopped";
-  if (now.getTime() - w.lastHeartbeatAt.getTime() > HEALTH_DEFAULTS.deadWorkerAfterMs) return "silent";
+  // The same thresholds as `holdfast health`, so the two never disagree about one process.
+  const silentAfter =
+    w.kind === "scheduler" ? HEALTH_DEFAULTS.schedulerStaleAfterMs : HEALTH_DEFAULTS.deadWorkerAfterMs;
+  if (now.getTime() - w.lastHeartbeatAt.getTime() > silentAfter) return "silent";
   return w.draining ? "draining" : "running";
 }
