@@ -1,7 +1,8 @@
 /**
- * Exit codes of every command except `health`, which uses the Nagios codes of
- * @holdfast/core's HEALTH_STATUS (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), and `analyze`,
- * which exits with @holdfast/shutdown's code when the grace period ran out.
+ * Exit codes of every command, except: `health` uses the Nagios codes of @holdfast/core's
+ * HEALTH_STATUS (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); `analyze` ends with
+ * @holdfast/shutdown's EXIT_CODES (70 a close step failed, 75 the grace period ran out);
+ * `schedule` with @holdfast/scheduler's SCHEDULER_EXIT (78 bad configuration, …).
  */
 export const EXIT = Object.freeze({
   ok: 0,
