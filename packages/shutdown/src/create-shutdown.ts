@@ -154,8 +154,15 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
   }
 
   function stop(reason = "stop requested"): Promise<ShutdownOutcome> {
-    // The first call decides; every later call (or signal) gets the same outcome.
-    outcome ??= run(reason);
+    // The first call decides; every later call (or signal) gets the same outcome. The
+    // outcome is recorded BEFORE run() starts: run() aborts `signal` synchronously, and an
+    // abort listener that calls stop() again must find the stop already under way.
+    if (outcome) return outcome;
+    let settle!: { resolve: (o: ShutdownOutcome) => void; reject: (e: unknown) => void };
+    outcome = new Promise<ShutdownOutcome>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    run(reason).then(settle.resolve, settle.reject);
     return outcome;
   }
 

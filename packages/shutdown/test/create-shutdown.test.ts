@@ -236,6 +236,23 @@ describe("createShutdown", () => {
     expect(hookRuns).toBe(1);
   });
 
+  it("never stops twice when an abort listener on `signal` calls stop() again", async () => {
+    const { shutdown, exits } = setup();
+    let hookRuns = 0;
+    shutdown.onStop("once", () => {
+      hookRuns += 1;
+    });
+    let inner: Promise<unknown> | undefined;
+    shutdown.signal.addEventListener("abort", () => {
+      inner = shutdown.stop("from a listener");
+    });
+    const outer = shutdown.stop("from code");
+    expect(inner).toBe(outer);
+    expect((await outer).reason).toBe("from code");
+    expect(exits).toEqual([0]);
+    expect(hookRuns).toBe(1);
+  });
+
   it("after stop() from code, the first signal only confirms the stop; the second forces", async () => {
     const { shutdown, source, exited } = setup();
     void shutdown.track(new Promise(() => {}));
