@@ -19,6 +19,7 @@ export class Fixture {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #child: ChildProcess;
   #stderr = "";
+  #closed = false;
   #waiters: Array<() => void> = [];
 
   constructor(name: string, env: Record<string, string> = {}) {
@@ -44,7 +45,9 @@ export class Fixture {
       for (const wake of this.#waiters.splice(0)) wake();
     });
     this.exited = new Promise((resolve) => {
-      this.#child.on("exit", (code, signal) => {
+      // "close", not "exit": "exit" can come before the last stdout lines are read.
+      this.#child.on("close", (code, signal) => {
+        this.#closed = true;
         for (const wake of this.#waiters.splice(0)) wake();
         resolve({ code, signal });
       });
@@ -56,7 +59,7 @@ export class Fixture {
     for (;;) {
       const found = this.events.find((e) => e.event === name);
       if (found) return found;
-      if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
+      if (this.#closed) {
         throw new Error(`child exited before "${name}"\n${this.transcript()}`);
       }
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
