@@ -16,6 +16,7 @@ const worker = createWorker({
   store,
   machine: benchMachine,
   concurrency: Number(process.env.HF_CONCURRENCY ?? 10),
+  prefetch: Number(process.env.HF_PREFETCH ?? 0),
   once: true,
   sweepIntervalMs: 0,
   handler: (ctx) => ctx.complete({}),

@@ -13,6 +13,8 @@ export const DEFAULTS = Object.freeze({
   heartbeatFraction: 1 / 3,
   /** Rows a worker runs at once. */
   concurrency: 1,
+  /** Rows claimed ahead of free slots. 0: long tasks should not hold rows they cannot start yet. */
+  prefetch: 0,
   /** Idle poll interval when no row was ready. */
   pollIntervalMs: 1_000,
   /**

@@ -25,16 +25,20 @@ afterAll(async () => {
 describe.skipIf(!available)("PostgreSQL TaskStore", () => {
   exerciseTaskStore({
     dialect: "postgres",
-    async fresh() {
+    async fresh(options = {}) {
       const schema = `${prefix}_${schemas.length}`;
       schemas.push(schema);
       const open = async () => {
-        const store = await openStore({ url: TEST_PG_URL, postgresSchema: schema });
+        const store = await openStore({
+          url: TEST_PG_URL,
+          postgresSchema: schema,
+          ...(options.machine ? { machine: options.machine } : {}),
+        });
         opened.push(store);
         return store;
       };
       const store = await open();
-      await store.migrate();
+      if (options.migrate !== false) await store.migrate();
       return {
         store,
         url: TEST_PG_URL,
@@ -50,7 +54,12 @@ describe.skipIf(!available)("PostgreSQL TaskStore", () => {
             const r = await client.query(
               `INSERT INTO videos (source_id, stage, ready, data, attempts, created_at, updated_at)
                VALUES ($1, $2, $3, '{}', 0, $4, $4) RETURNING id`,
-              [p.sourceId, p.stage, videoStageMachine.isReady(p.stage as never), p.updatedAt],
+              [
+                p.sourceId,
+                p.stage,
+                (options.machine ?? videoStageMachine).isReady(p.stage as never),
+                p.updatedAt,
+              ],
             );
             return Number(r.rows[0].id);
           } finally {

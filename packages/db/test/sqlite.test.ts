@@ -19,15 +19,15 @@ afterAll(async () => {
 describe("SQLite TaskStore (file, WAL)", () => {
   exerciseTaskStore({
     dialect: "sqlite",
-    async fresh() {
+    async fresh(options = {}) {
       const url = join(dir, `t${++n}.db`);
       const open = async () => {
-        const store = await openStore({ url });
+        const store = await openStore({ url, ...(options.machine ? { machine: options.machine } : {}) });
         opened.push(store);
         return store;
       };
       const store = await open();
-      await store.migrate();
+      if (options.migrate !== false) await store.migrate();
       return {
         store,
         url,
@@ -42,7 +42,7 @@ describe("SQLite TaskStore (file, WAL)", () => {
               .run(
                 p.sourceId,
                 p.stage,
-                videoStageMachine.isReady(p.stage as never) ? 1 : 0,
+                (options.machine ?? videoStageMachine).isReady(p.stage as never) ? 1 : 0,
                 p.updatedAt.getTime(),
                 p.updatedAt.getTime(),
               );

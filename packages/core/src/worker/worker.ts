@@ -17,6 +17,12 @@ export interface WorkerOptions {
   handler: TaskHandler;
   /** Rows run at once. */
   concurrency?: number;
+  /**
+   * Rows claimed ahead of free slots, so one claim feeds several completions (throughput
+   * for short tasks). They hold leases while they wait: keep 0 for long tasks, so a waiting
+   * row is not held away from an idle worker elsewhere.
+   */
+  prefetch?: number;
   leaseTtlMs?: number;
   /** Idle poll interval when nothing was ready. */
   pollIntervalMs?: number;
@@ -93,6 +99,10 @@ export function createWorker(options: WorkerOptions): Worker {
   const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULTS.sweepIntervalMs;
   if (!(sweepIntervalMs >= 0))
     throw new ConfigError(`worker: sweepIntervalMs must be >= 0, got ${sweepIntervalMs}`);
+  const prefetch = options.prefetch ?? DEFAULTS.prefetch;
+  if (!(Number.isInteger(prefetch) && prefetch >= 0)) {
+    throw new ConfigError(`worker: prefetch must be an integer >= 0, got ${prefetch}`);
+  }
   const limit =
     options.limit === undefined ? Number.POSITIVE_INFINITY : positive("limit", options.limit, true);
   const heartbeatMs = Math.max(1, Math.floor(leaseTtlMs * DEFAULTS.heartbeatFraction));
@@ -104,6 +114,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const emit = (event: WorkerEvent) => options.onEvent?.(event);
 
   const running = new Map<number, Running>();
+  /** Claimed rows waiting for a free slot (only with `prefetch`). Their leases are renewed too. */
+  const prefetched: ClaimedTask[] = [];
   const waker = new Waker();
   const stats: WorkerStats = { claimed: 0, completed: 0, failed: 0, released: 0, leaseLost: 0 };
   let started = false;
@@ -262,12 +274,15 @@ export function createWorker(options: WorkerOptions): Worker {
     heartbeatBusy = true;
     const now = clock.now();
     try {
-      if (running.size > 0) {
+      if (running.size > 0 || prefetched.length > 0) {
         const held = new Set((await store.taskExtendLeases({ owner: id, leaseTtlMs, now })).map((l) => l.id));
         const until = new Date(now.getTime() + leaseTtlMs);
         for (const run of running.values()) {
           if (held.has(run.task.id)) run.leaseExpiresAt = until;
           else loseLease(run, "heartbeat");
+        }
+        for (let i = prefetched.length - 1; i >= 0; i--) {
+          if (!held.has((prefetched[i] as ClaimedTask).id)) prefetched.splice(i, 1);
         }
       }
       const { drainRequested } = await store.workerHeartbeat({ id, inFlight: running.size, now });
@@ -333,11 +348,22 @@ export function createWorker(options: WorkerOptions): Worker {
     }
 
     let remaining = limit;
+    const releaseUnstarted = (tasks: ClaimedTask[]) =>
+      Promise.all(
+        tasks.map((t) =>
+          store
+            .taskRelease({ id: t.id, leaseToken: t.leaseToken, countAttempt: false, now: clock.now() })
+            .catch((err) =>
+              logger.warn({ taskId: t.id, err: errorMessage(err) }, "release of an unstarted row failed"),
+            ),
+        ),
+      );
     try {
       while (!stopReason) {
-        const room = Math.min(concurrency - running.size, remaining);
-        let claimed: ClaimedTask[] = [];
+        while (running.size < concurrency && prefetched.length > 0) start(prefetched.shift() as ClaimedTask);
+        const room = Math.min(concurrency + prefetch - running.size - prefetched.length, remaining);
         if (room > 0) {
+          let claimed: ClaimedTask[];
           try {
             claimed = await store.taskClaim({ owner: id, limit: room, leaseTtlMs, now: clock.now() });
           } catch (err) {
@@ -353,20 +379,14 @@ export function createWorker(options: WorkerOptions): Worker {
           // A stop that arrived during the claim: these rows were never started, so they
           // go straight back, uncounted.
           if (stopReason) {
-            await Promise.all(
-              claimed.map((t) =>
-                store
-                  .taskRelease({ id: t.id, leaseToken: t.leaseToken, countAttempt: false, now: clock.now() })
-                  .catch((err) =>
-                    logger.warn({ taskId: t.id, err: errorMessage(err) }, "release after stop failed"),
-                  ),
-              ),
-            );
+            await releaseUnstarted(claimed);
             break;
           }
-          for (const task of claimed) start(task);
+          prefetched.push(...claimed);
+          // Rows came back: start them and look for more at once. None: fall through and wait.
+          if (claimed.length > 0) continue;
         }
-        if (claimed.length === 0 && running.size === 0) {
+        if (running.size === 0 && prefetched.length === 0) {
           if (options.once) {
             stop("nothing ready");
             break;
@@ -377,9 +397,10 @@ export function createWorker(options: WorkerOptions): Worker {
           }
           emit({ type: "idle" });
         }
-        if (claimed.length === 0 || running.size >= concurrency || remaining <= 0)
-          await waker.wait(pollIntervalMs);
+        await waker.wait(pollIntervalMs);
       }
+      // Prefetched rows that never started go back at once, uncounted.
+      await releaseUnstarted(prefetched.splice(0));
       await Promise.all([...running.values()].map((r) => r.done));
     } finally {
       clearInterval(heartbeatTimer);

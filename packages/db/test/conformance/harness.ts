@@ -1,4 +1,4 @@
-import type { TaskStore } from "@holdfast/core";
+import type { StageMachine, TaskStore } from "@holdfast/core";
 
 /** One fresh, migrated, empty database. */
 export interface FreshDatabase {
@@ -15,10 +15,17 @@ export interface FreshDatabase {
   insertLegacyRow(p: { sourceId: string; stage: string; updatedAt: Date }): Promise<number>;
 }
 
+export interface FreshOptions {
+  /** The stage machine of every store opened on this database (default videoStageMachine). */
+  machine?: StageMachine;
+  /** false: leave the database empty, for tests of migrate() itself. Default true. */
+  migrate?: boolean;
+}
+
 /** What a driver's test file provides; the suite never knows which driver it runs on. */
 export interface StoreHarness {
   dialect: string;
-  fresh(): Promise<FreshDatabase>;
+  fresh(options?: FreshOptions): Promise<FreshDatabase>;
 }
 
 export const day = 86_400_000;

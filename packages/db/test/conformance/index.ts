@@ -1,13 +1,15 @@
 import { claimTests } from "./claim.js";
+import { customMachineTests } from "./custom-machine.js";
 import { fencingTests } from "./fencing.js";
 import type { StoreHarness } from "./harness.js";
 import { journalTests } from "./journal.js";
+import { migrationTests } from "./migrations.js";
 import { recoveryTests } from "./recovery.js";
 import { transactionTests } from "./transactions.js";
 import { workerLoopTests } from "./worker-loop.js";
 import { workerAndLockTests } from "./workers-locks.js";
 
-export type { FreshDatabase, StoreHarness } from "./harness.js";
+export type { FreshDatabase, FreshOptions, StoreHarness } from "./harness.js";
 
 /**
  * The one conformance suite: every TaskStore runs all of it, unchanged. A driver's test
@@ -21,5 +23,7 @@ export function exerciseTaskStore(h: StoreHarness): void {
   recoveryTests(h);
   journalTests(h);
   workerAndLockTests(h);
+  migrationTests(h);
+  customMachineTests(h);
   workerLoopTests(async () => (await h.fresh()).store);
 }

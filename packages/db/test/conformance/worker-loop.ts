@@ -282,6 +282,43 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
       expect(row?.lastError).toMatch(/returned without completing/);
     });
 
+    it("prefetches rows ahead of free slots, and gives unstarted ones back uncounted on stop", async () => {
+      const store = await makeStore();
+      const ids = await seed(store, 10);
+      const stop = new AbortController();
+      const g = gate();
+      const ev = events();
+      const worker = createWorker({
+        store,
+        machine,
+        concurrency: 2,
+        prefetch: 3,
+        sweepIntervalMs: 0,
+        stopSignal: stop.signal,
+        onEvent: ev.on,
+        handler: async (ctx) => {
+          await g.opened;
+          await walk(ctx);
+        },
+      });
+      const running = worker.run();
+      await ev.next((e) => e.type === "claimed" && ev.seen.filter((x) => x.type === "claimed").length === 2);
+      // Two running, three more leased and waiting: five rows held by this worker.
+      const held = async () => (await store.taskCounts({ now: new Date() })).inFlight;
+      while ((await held()) < 5) await new Promise((r) => setImmediate(r));
+      expect(await held()).toBe(5);
+      stop.abort();
+      await ev.next((e) => e.type === "stopping");
+      g.open();
+      expect(await running).toMatchObject({ claimed: 2, completed: 2 });
+      const rows = await Promise.all(ids.map((id) => store.taskGet(id)));
+      expect(rows.filter((r) => r?.stage === "video_analysis_completed")).toHaveLength(2);
+      const waiting = rows.filter((r) => r?.stage === "pending");
+      expect(waiting).toHaveLength(8);
+      for (const r of waiting) expect(r).toMatchObject({ attempts: 0, leaseToken: null });
+      expect((await store.taskCounts({ now: new Date() })).inFlight).toBe(0);
+    });
+
     it("stops after its current work when a drain is requested through the database", async () => {
       const store = await makeStore();
       await seed(store, 3);
