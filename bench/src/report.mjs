@@ -90,5 +90,95 @@ if (h) {
     );
   lines.push("");
 }
+// ---- Side by side: holdfast vs graphile-worker vs pg-boss vs raw SQL (bench:compare) ----
+const cmpMachine = (m) =>
+  `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; graphile-worker ${m.graphileWorker}, pg-boss ${m.pgBoss}, close-with-grace ${m.closeWithGrace}, pg ${m.pg}; holdfast packages at ${m.holdfastCommit ?? "?"}${m.holdfastPackagesDirty ? " + uncommitted changes" : ""}.`;
+const ct = read("compare-throughput");
+if (ct) {
+  lines.push(
+    "## Side by side: claim → complete throughput (no-op tasks)",
+    "",
+    `Command: \`pnpm --filter @holdfast/bench bench:compare:throughput\` (${ct.tasks} tasks per run, same PostgreSQL, each system in its own schema of one fresh database; HF_CMP_TASKS to shrink). The parent polls the count of unfinished tasks every ${ct.pollMs} ms for every system; a run stops at ${ct.capSeconds} s and its rate is then tasks finished / elapsed (marked *capped*). Statements: every pg \`Client#query\` (better-sqlite3 statement for SQLite) a worker process sent, per task; row writes: \`n_tup_ins + n_tup_upd + n_tup_del\` of the system's schema per task. ${cmpMachine(ct.machine)}`,
+    "",
+    "| system | options | processes × concurrency | tasks/s median | min | max | runs | statements/task | row writes/task | worker RSS MiB |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  );
+  const opt = (o) =>
+    o == null ? "defaults" : typeof o === "string" ? o : JSON.stringify(o).replaceAll("|", "\\|");
+  for (const r of ct.rows)
+    lines.push(
+      `| ${r.system} | ${opt(r.options)} | ${r.processes} × ${r.concurrency} | ${r.tasksPerSecond.median}${r.capped ? " (capped)" : ""} | ${r.tasksPerSecond.min} | ${r.tasksPerSecond.max} | ${r.tasksPerSecond.runs} | ${r.statementsPerTask} | ${r.tupleWritesPerTask ?? "–"} | ${r.workerRssMiB} |`,
+    );
+  lines.push(
+    "",
+    "Ratios of medians (holdfast Postgres over …):",
+    "",
+    "| processes | / graphile-worker default | / graphile-worker batched | / raw 1 row per claim | / raw batched | holdfast prefetch 10 / raw batched | holdfast SQLite / graphile-worker default |",
+    "|---|---|---|---|---|---|---|",
+  );
+  for (const r of ct.ratios)
+    lines.push(
+      `| ${r.processes} | ${r.holdfastPgOverGraphileDefault} | ${r.holdfastPgOverGraphileBatched} | ${r.holdfastPgOverCeilingOneRow} | ${r.holdfastPgOverCeilingBatched} | ${r.holdfastPrefetchOverCeilingBatched} | ${r.holdfastSqliteOverGraphileDefault} |`,
+    );
+  lines.push("", "Statements per system (first run, 1 process, most frequent first):", "", "```");
+  for (const r of ct.rows.filter((x) => x.processes === ct.rows[0].processes))
+    lines.push(
+      `${r.system}:`,
+      ...r.topStatements.slice(0, 5).map((t) => `  ${String(t.n).padStart(6)}  ${t.statement}`),
+    );
+  lines.push("```", "");
+}
+const cr = read("compare-crash-recovery");
+if (cr) {
+  lines.push(
+    "## Side by side: crash recovery latency (defaults)",
+    "",
+    `Command: \`pnpm --filter @holdfast/bench bench:compare:crash\`. One long task; its worker is SIGKILLed and another started at once; time until the task runs again, capped at ${cr.capSeconds} s. ${cmpMachine(cr.machine)}`,
+    "",
+    "| system | median ms | min | max | runs measured | runs > cap | what decides it |",
+    "|---|---|---|---|---|---|---|",
+  );
+  for (const r of cr.rows)
+    lines.push(
+      `| ${r.system} | ${r.ms ? r.ms.median : `> ${cr.capSeconds} s`} | ${r.ms?.min ?? "–"} | ${r.ms?.max ?? "–"} | ${r.runs - r.overCap} | ${r.overCap} | ${cr.defaults[r.kind] ?? ""} |`,
+    );
+  lines.push("");
+}
+const gs = read("compare-graceful-stop");
+if (gs) {
+  lines.push(
+    "## Side by side: graceful stop (SIGTERM → exit)",
+    "",
+    `Command: \`pnpm --filter @holdfast/bench bench:compare:stop\`. ${gs.what}. ${cmpMachine(gs.machine)}`,
+    "",
+    "| mode | kind | ms median | min | max | runs |",
+    "|---|---|---|---|---|---|",
+  );
+  for (const r of gs.rows)
+    lines.push(`| ${r.mode} | ${r.kind} | ${r.ms.median} | ${r.ms.min} | ${r.ms.max} | ${r.ms.runs} |`);
+  lines.push("");
+}
+const lv = read("compare-liveness");
+if (lv) {
+  lines.push(
+    "## Side by side: cost of liveness (100 long tasks in flight, one worker)",
+    "",
+    `Command: \`pnpm --filter @holdfast/bench bench:compare:liveness\`. Statements the worker process sent per second over ${lv.rows[0]?.windowSeconds} s once all 100 tasks ran, and its RSS then. ${cmpMachine(lv.machine)}`,
+    "",
+    "| system | statements/s median | min | max | RSS MiB median | min | max | runs |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  for (const r of lv.rows)
+    lines.push(
+      `| ${r.system} | ${r.statementsPerSecond.median} | ${r.statementsPerSecond.min} | ${r.statementsPerSecond.max} | ${r.rssMiB.median} | ${r.rssMiB.min} | ${r.rssMiB.max} | ${r.rssMiB.runs} |`,
+    );
+  lines.push("", "What those statements are (first run):", "", "```");
+  for (const r of lv.rows)
+    lines.push(
+      `${r.system}:`,
+      ...r.topStatements.slice(0, 6).map((t) => `  ${String(t.n).padStart(6)}  ${t.statement}`),
+    );
+  lines.push("```", "");
+}
 writeFileSync(new URL("README.md", RESULTS), `${lines.join("\n")}\n`);
 console.log(lines.join("\n"));
