@@ -45,6 +45,20 @@ const toStuck = map.stuck;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
+ * CREATE SCHEMA IF NOT EXISTS is not safe against itself: two processes opening a new
+ * schema at once can both pass the check, and one fails on the catalog's unique key.
+ * Either way the schema exists afterwards, which is all the caller wants.
+ */
+async function createSchema(client: pg.PoolClient, schema: string): Promise<void> {
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== "23505" && code !== "42P06") throw err;
+  }
+}
+
+/**
  * TaskStore on PostgreSQL (pg). Claims are one statement with FOR UPDATE SKIP LOCKED over
  * a partial index of claimable rows, so many workers on many hosts claim without waiting
  * on each other and without scanning finished rows. Multi-step writes (complete, recover)
@@ -71,7 +85,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   try {
     const client = await pool.connect();
     try {
-      if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
+      if (options.schema) await createSchema(client, options.schema);
     } finally {
       client.release();
     }
@@ -194,7 +208,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
     async taskFail(p) {
       const r = await failSql(exec, [p.id, p.leaseToken, p.reason, p.now]);
-      if (r.rows[0]?.n !== 1) throw new LeaseLostError(p.id, "fail");
+      if (r.rows[0]?.n !== 1) {
+        // Nothing changed: the lease is gone, or the row is held in a stage that may not fail.
+        const held = await exec.query<Row>("SELECT stage FROM videos WHERE id = $1 AND lease_token = $2", [
+          p.id,
+          p.leaseToken,
+        ]);
+        if (held.rows[0]) machine.assertTransition(String(held.rows[0].stage), machine.failed);
+        throw new LeaseLostError(p.id, "fail");
+      }
     },
     async taskRelease(p) {
       const r = await releaseSql(exec, [p.id, p.leaseToken, p.countAttempt ? 0 : 1, p.error ?? null, p.now]);
@@ -302,10 +324,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await completions.submit(p);
     },
     async migrate() {
-      await migrate(drizzle(pool), {
-        migrationsFolder: migrationsFolder("pg"),
-        ...(options.schema ? { migrationsSchema: options.schema } : {}),
-      });
+      // drizzle's migrator reads which migrations ran BEFORE its transaction starts, so two
+      // processes migrating a new database at once would both apply 0000 and one would fail
+      // (every worker of a first deploy calls migrate). A session advisory lock per schema
+      // makes them take turns; whoever comes second finds everything applied.
+      const client = await pool.connect();
+      const key = `hashtext('holdfast.migrate.' || current_schema())`;
+      try {
+        await client.query(`SELECT pg_advisory_lock(${key})`);
+        await migrate(drizzle(client), {
+          migrationsFolder: migrationsFolder("pg"),
+          ...(options.schema ? { migrationsSchema: options.schema } : {}),
+        });
+        await client.query(`SELECT pg_advisory_unlock(${key})`);
+        client.release();
+      } catch (err) {
+        // Closing the connection drops the lock with it, whatever state the session is in.
+        client.release(err as Error);
+        throw err;
+      }
     },
     async ping() {
       await pool.query("SELECT 1");

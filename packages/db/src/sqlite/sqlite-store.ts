@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   type ClaimedTask,
   ConfigError,
@@ -31,7 +30,6 @@ export interface SqliteStoreOptions {
 
 const ms = (d: Date) => d.getTime();
 const json = (v: unknown) => (typeof v === "string" ? (JSON.parse(v) as Record<string, unknown>) : {});
-const token = () => randomBytes(16).toString("hex");
 const map = rowMappers((v) => (v == null ? null : new Date(Number(v))), json);
 const toTask = map.task;
 const toJournal = map.journal;
@@ -210,7 +208,20 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
     migrate: () =>
       mutex.run(() => {
         open();
-        migrate(drizzle(db), { migrationsFolder: migrationsFolder("sqlite") });
+        const run = () => migrate(drizzle(db), { migrationsFolder: migrationsFolder("sqlite") });
+        try {
+          run();
+        } catch (err) {
+          // drizzle's migrator reads which migrations ran BEFORE its transaction starts: of two
+          // processes migrating a new file at once, the slower one fails (table exists, or a
+          // stale snapshot) once the faster one has committed. A second pass sees what the
+          // winner applied and does nothing; a migration that is really broken fails again.
+          logger.debug(
+            { path: options.path, err: (err as Error).message },
+            "migrate raced; running it again",
+          );
+          run();
+        }
       }),
     ping: () =>
       mutex.run(() => {
@@ -294,17 +305,19 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
 
     taskClaim: locked((p) => {
       const now = ms(p.now);
-      const rows = immediate(() => {
-        const ids = st("SELECT id FROM videos WHERE ready = 1 ORDER BY id LIMIT ?")
-          .all(p.limit)
-          .map((r) => Number((r as Row).id));
-        const claim = st(
-          `UPDATE videos SET ready = 0, lease_owner = ?, lease_token = ?, lease_expires_at = ?,
-             attempts = attempts + 1, updated_at = ? WHERE id = ? AND ready = 1 RETURNING *`,
-        );
-        return ids.map((id) => claim.get(p.owner, token(), now + p.leaseTtlMs, now, id) as Row);
-      });
-      return rows.filter(Boolean).map((r) => toTask(r) as ClaimedTask);
+      // One statement over the partial index of ready rows; each row gets its own 128-bit
+      // random token. IMMEDIATE: the write lock is taken before the read, so a claim never
+      // fails on a snapshot another process made stale, it waits (busy_timeout) instead.
+      const rows = immediate(
+        () =>
+          st(
+            `UPDATE videos SET ready = 0, lease_owner = ?, lease_token = lower(hex(randomblob(16))),
+               lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
+             WHERE id IN (SELECT id FROM videos WHERE ready = 1 ORDER BY id LIMIT ?) RETURNING *`,
+          ).all(p.owner, now + p.leaseTtlMs, now, p.limit) as Row[],
+      );
+      // RETURNING has no defined order.
+      return rows.map((r) => toTask(r) as ClaimedTask).sort((a, b) => a.id - b.id);
     }),
     taskExtendLeases: locked((p) => {
       const rows = st(
