@@ -295,7 +295,8 @@ export async function checkRun(ctx) {
       const doneBefore = audit.some(
         (e) => e.videoId === videoId && (e.event === "completed" || e.event === "failed") && e.at <= a.at,
       );
-      if (doneBefore) continue;
+      const gaveUp = audit.some((e) => e.videoId === videoId && e.event === "recovered_failed" && e.at > a.at);
+      if (doneBefore || gaveUp) continue;
       const next = events.find(
         (e) =>
           e.type === "claimed" &&

@@ -229,14 +229,15 @@ export async function runScenario(opts) {
     let stopped = null; // { rec, timer }
     const contTimers = new Set();
 
+    /** The rows a worker holds now: [{ id, attempts }]. */
     const leasedBy = async (workerId) => {
       if (!workerId) return [];
       try {
         const rows = await db.query(
-          "SELECT id FROM videos WHERE lease_owner = $1 AND lease_token IS NOT NULL ORDER BY id",
+          "SELECT id, attempts FROM videos WHERE lease_owner = $1 AND lease_token IS NOT NULL ORDER BY id",
           [workerId],
         );
-        return rows.map((r) => Number(r.id));
+        return rows.map((r) => ({ id: Number(r.id), attempts: Number(r.attempts) }));
       } catch {
         return [];
       }
@@ -244,16 +245,24 @@ export async function runScenario(opts) {
     const liveWorkers = () =>
       workers.filter((w) => w && w.exit === null && w !== stopped?.rec && w.workerId !== null);
 
-    async function act(kind) {
+    /** Returns false when it should be tried again shortly (no worker holds leases yet). */
+    async function act(kind, requireBusy) {
       const at = Date.now();
       if (kind === "sigkill" || kind === "sigterm" || kind === "sigstop") {
         const candidates = liveWorkers();
-        if (candidates.length === 0) return;
+        if (candidates.length === 0) return false;
         // Prefer a worker that holds leases: that is where a crash costs something.
         const held = await Promise.all(candidates.map((w) => leasedBy(w.workerId)));
-        const busy = candidates.filter((_, i) => held[i].length > 0);
-        const target = rng.pick(busy.length > 0 ? busy : candidates);
-        const leases = held[candidates.indexOf(target)];
+        // A crash counts the attempt of every row the worker holds, and a row crashed
+        // maxAttempts times goes to `failed` by design. The chaos spares rows that are two
+        // crashes from that (late in a run one worker may hold the last rows, again and again).
+        const spare = (rows) => kind === "sigterm" || rows.every((r) => r.attempts <= opts.maxAttempts - 2);
+        const busy = candidates.filter((_, i) => held[i].length > 0 && spare(held[i]));
+        if (busy.length === 0 && requireBusy) return false;
+        const fair = candidates.filter((_, i) => spare(held[i]));
+        if (busy.length === 0 && fair.length === 0) return false;
+        const target = rng.pick(busy.length > 0 ? busy : fair);
+        const leases = held[candidates.indexOf(target)].map((r) => r.id);
         const action = {
           kind,
           at: Date.now(),
@@ -287,7 +296,7 @@ export async function runScenario(opts) {
         );
       } else if (kind === "kill-scheduler") {
         const target = scheduler;
-        if (!target || target.exit !== null) return;
+        if (!target || target.exit !== null) return false;
         target.expectedExit = "sigkill";
         target.proc.child.kill("SIGKILL");
         actions.push({ kind, at: Date.now(), target: `scheduler ${target.gen}` });
@@ -304,6 +313,7 @@ export async function runScenario(opts) {
           `${dialect} PostgreSQL restart ${action.ok ? "done" : `FAILED: ${action.error}`} in ${action.doneAt - at} ms`,
         );
       }
+      return true;
     }
 
     const remaining = async () => {
@@ -340,9 +350,10 @@ export async function runScenario(opts) {
             sigstop: stopped ? 0 : opts.pauseWeight,
             "kill-scheduler": 1,
           });
-        if (kind === "sigstop" && stopped) firstActions.unshift(kind);
-        else await act(kind);
-        nextActionAt = Date.now() + rng.between(opts.actionGapMs[0], opts.actionGapMs[1]);
+        // A pause while another is running, or no busy worker yet (for up to 5 s): retry soon.
+        const acted = kind === "sigstop" && stopped ? false : await act(kind, Date.now() - nextActionAt < 5_000);
+        if (acted) nextActionAt = Date.now() + rng.between(opts.actionGapMs[0], opts.actionGapMs[1]);
+        else firstActions.unshift(kind);
       }
       await sleep(200);
     }
