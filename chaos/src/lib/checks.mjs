@@ -295,7 +295,9 @@ export async function checkRun(ctx) {
       const doneBefore = audit.some(
         (e) => e.videoId === videoId && (e.event === "completed" || e.event === "failed") && e.at <= a.at,
       );
-      const gaveUp = audit.some((e) => e.videoId === videoId && e.event === "recovered_failed" && e.at > a.at);
+      const gaveUp = audit.some(
+        (e) => e.videoId === videoId && e.event === "recovered_failed" && e.at > a.at,
+      );
       if (doneBefore || gaveUp) continue;
       const next = events.find(
         (e) =>
@@ -348,6 +350,15 @@ export async function checkRun(ctx) {
     unexpected.length === 0,
     false,
     unexpected,
+  );
+  const finalExits = ctx.exits.filter((x) => x.expected === "final-stop");
+  add(
+    "fleet stop at the end: clean exits (0) / other",
+    `${finalExits.filter((x) => x.code === 0).length} / ${finalExits.filter((x) => x.code !== 0).length}`,
+    "all 0",
+    finalExits.every((x) => x.code === 0),
+    false,
+    finalExits.filter((x) => x.code !== 0),
   );
   const termExits = ctx.exits.filter((x) => x.expected === "sigterm");
   add(

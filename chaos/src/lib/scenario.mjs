@@ -351,7 +351,8 @@ export async function runScenario(opts) {
             "kill-scheduler": 1,
           });
         // A pause while another is running, or no busy worker yet (for up to 5 s): retry soon.
-        const acted = kind === "sigstop" && stopped ? false : await act(kind, Date.now() - nextActionAt < 5_000);
+        const acted =
+          kind === "sigstop" && stopped ? false : await act(kind, Date.now() - nextActionAt < 5_000);
         if (acted) nextActionAt = Date.now() + rng.between(opts.actionGapMs[0], opts.actionGapMs[1]);
         else firstActions.unshift(kind);
       }
@@ -374,6 +375,8 @@ export async function runScenario(opts) {
       stopped = null;
       await sleep(2_000);
     }
+    for (const r of [...workersAll, ...schedulers])
+      if (r.exit === null && !r.expectedExit) r.expectedExit = "final-stop";
     await Promise.all([
       ...workers.filter(Boolean).map((w) => stopProcess(w.proc, (opts.graceSeconds + 5) * 1000)),
       scheduler ? stopProcess(scheduler.proc, 10_000) : null,
