@@ -66,12 +66,12 @@ const base = {
   respawnDelayMs: 300,
   // The paused worker stays stopped past its lease and past two recovery ticks.
   pauseMs: leaseTtlSeconds * 1000 + 2 * recoveryEverySeconds * 1000 + 2000,
-  pauseWeight: smoke ? 0 : 0.5,
+  pauseWeight: smoke ? 0 : 1,
   // Gemini's slowness: every call takes a seeded 200–700 ms.
   latencyMinMs: 200,
   latencyMaxMs: 700,
   firstActionAfterMs: smoke ? 1_000 : 2_000,
-  actionGapMs: smoke ? [1_000, 2_500] : [2_000, 5_000],
+  actionGapMs: smoke ? [1_000, 2_500] : [1_000, 3_000],
   maxRecoverySeconds: 20,
   pgRestart: !smoke && !args["no-pg-restart"],
   pgUrl: args["pg-url"],

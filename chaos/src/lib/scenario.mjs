@@ -200,7 +200,7 @@ export async function runScenario(opts) {
         env: { ...env, PGAPPNAME: `chaos-s.${gen}`, HOLDFAST_LOG_LEVEL: "warn" },
         logFile: join(logs, `scheduler-${gen}.log`),
         onLine: (line) => {
-          if (line.json?.event === "registered" && line.json.id) rec.id = line.json.id;
+          if (line.json?.event === "registered") rec.id = line.json.schedulerId;
         },
       });
       rec.proc.exited.then((exit) => {
