@@ -242,11 +242,19 @@ export async function checkRun(ctx) {
   const pauseFindings = [];
   let pausedRowsRecovered = 0;
   let pausedLeaseLost = 0;
+  let pausedRecoveredOthers = 0;
   for (const a of actions.filter((x) => x.kind === "sigstop")) {
     const rec = recOf(a);
     const recovered = new Map();
     for (const e of audit) {
-      if ((e.event === "recovered" || e.event === "recovered_failed") && e.detail.leaseOwner === a.workerId) {
+      // Its leases taken back while it was stopped (not a later claim of it that expired).
+      const during =
+        e.at >= a.at && e.at <= (a.contAt ?? Number.POSITIVE_INFINITY) + opts.leaseTtlSeconds * 1000;
+      if (
+        (e.event === "recovered" || e.event === "recovered_failed") &&
+        e.detail.leaseOwner === a.workerId &&
+        during
+      ) {
         if (!recovered.has(e.videoId)) recovered.set(e.videoId, e);
       }
     }
@@ -266,7 +274,36 @@ export async function checkRun(ctx) {
         for (const w of writes) {
           if (w.app !== a.app || Number(w.video_id) !== videoId || w.at <= r.at) continue;
           if (w.tbl === "videos" && w.old_owner === null && w.new_owner === a.workerId) break; // re-claimed
-          pauseFindings.push({ source: "database", videoId, table: w.tbl, at: w.at, recoveredAt: r.at });
+          // Once resumed, its sweep may recover SOMEONE ELSE's expired lease on the row (the
+          // next owner was killed meanwhile): a recovery, audited with it as the actor.
+          const recovery =
+            w.tbl === "videos" &&
+            w.new_owner === null &&
+            w.old_owner !== null &&
+            w.old_owner !== a.workerId &&
+            audit.some(
+              (e) =>
+                e.videoId === videoId &&
+                (e.event === "recovered" || e.event === "recovered_failed") &&
+                e.actor === a.workerId &&
+                e.detail.leaseOwner === w.old_owner &&
+                Math.abs(e.at - w.at) < 5_000,
+            );
+          if (recovery) {
+            pausedRecoveredOthers++;
+            continue;
+          }
+          pauseFindings.push({
+            source: "database",
+            videoId,
+            table: w.tbl,
+            at: w.at,
+            recoveredAt: r.at,
+            oldStage: w.old_stage,
+            newStage: w.new_stage,
+            oldOwner: w.old_owner,
+            newOwner: w.new_owner,
+          });
         }
       }
     }
@@ -281,8 +318,8 @@ export async function checkRun(ctx) {
     pauseFindings,
   );
   add(
-    "paused worker: its rows recovered / its lease-lost drops",
-    `${pausedRowsRecovered} / ${pausedLeaseLost}`,
+    "paused worker: its rows recovered / its lease-lost drops / later recovered others' leases on them",
+    `${pausedRowsRecovered} / ${pausedLeaseLost} / ${pausedRecoveredOthers}`,
     pauses > 0 ? "> 0 (pause exercised)" : "no pause",
     pauses === 0 || pausedRowsRecovered > 0,
     false,
