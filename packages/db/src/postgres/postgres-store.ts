@@ -13,11 +13,11 @@ import {
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import { GroupCommit } from "../group-commit.js";
 import { migrationsFolder } from "../migrations-folder.js";
 import { redactUrl } from "../redact-url.js";
 import { type Row, rowMappers } from "../row-mappers.js";
 import { stageSql } from "../stage-sql.js";
-import { GroupCommit } from "./group-commit.js";
 
 export interface PostgresStoreOptions {
   url: string;

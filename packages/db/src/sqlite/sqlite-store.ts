@@ -14,6 +14,7 @@ import {
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { GroupCommit } from "../group-commit.js";
 import { migrationsFolder } from "../migrations-folder.js";
 import { Mutex } from "../mutex.js";
 import { type Row, rowMappers } from "../row-mappers.js";
@@ -27,6 +28,8 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another process's write lock before failing. */
   busyTimeoutMs?: number;
 }
+
+type CompleteParams = Parameters<TaskWriter["taskComplete"]>[0];
 
 const ms = (d: Date) => d.getTime();
 const json = (v: unknown) => (typeof v === "string" ? (JSON.parse(v) as Record<string, unknown>) : {});
@@ -88,6 +91,35 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
       "INSERT INTO audit_events (video_id, event, actor, from_stage, to_stage, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ).run(taskId, event, actor, from, to, JSON.stringify(detail), ms(now));
 
+  /**
+   * One row's completion inside the caller's transaction: the fenced move to the completed
+   * stage, its result and its audit event. A lost lease writes nothing and is returned, not
+   * thrown, so a group of completions can commit the rows that did hold their lease.
+   */
+  const completeOne = (p: CompleteParams): LeaseLostError | undefined => {
+    const r = st(
+      `UPDATE videos SET stage = ${s.completed}, ready = 0, data = COALESCE(?, data), lease_owner = NULL,
+         lease_token = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = ?
+       WHERE id = ? AND lease_token = ? AND stage = ?`,
+    ).run(p.data ? JSON.stringify(p.data) : null, ms(p.now), p.id, p.leaseToken, p.from);
+    if (r.changes === 0) return new LeaseLostError(p.id, "complete");
+    st("INSERT INTO analysis_results (video_id, result, created_at) VALUES (?, ?, ?)").run(
+      p.id,
+      JSON.stringify(p.result),
+      ms(p.now),
+    );
+    audit(p.id, "completed", "worker", p.from, machine.completed, {}, p.now);
+    return undefined;
+  };
+  // Outside a transaction, completions from concurrent handlers share one IMMEDIATE
+  // transaction: one commit (one set of WAL pages) for the group instead of one per row.
+  const completions = new GroupCommit<CompleteParams, void>((batch) =>
+    mutex.run(() => {
+      open();
+      return immediate(() => batch.map(completeOne));
+    }),
+  );
+
   /** The writes, callable inside or outside a transaction (the caller holds the mutex). */
   const writes = {
     taskAdvance(p: Parameters<TaskWriter["taskAdvance"]>[0]) {
@@ -101,18 +133,8 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
     taskComplete(p: Parameters<TaskWriter["taskComplete"]>[0]) {
       machine.assertTransition(p.from, machine.completed);
       immediate(() => {
-        const r = st(
-          `UPDATE videos SET stage = ${s.completed}, ready = 0, data = COALESCE(?, data), lease_owner = NULL,
-             lease_token = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = ?
-           WHERE id = ? AND lease_token = ? AND stage = ?`,
-        ).run(p.data ? JSON.stringify(p.data) : null, ms(p.now), p.id, p.leaseToken, p.from);
-        if (r.changes === 0) throw new LeaseLostError(p.id, "complete");
-        st("INSERT INTO analysis_results (video_id, result, created_at) VALUES (?, ?, ?)").run(
-          p.id,
-          JSON.stringify(p.result),
-          ms(p.now),
-        );
-        audit(p.id, "completed", "worker", p.from, machine.completed, {}, p.now);
+        const lost = completeOne(p);
+        if (lost) throw lost;
       });
     },
     taskFail(p: Parameters<TaskWriter["taskFail"]>[0]) {
@@ -251,7 +273,10 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
     },
 
     taskAdvance: locked(writes.taskAdvance),
-    taskComplete: locked(writes.taskComplete),
+    async taskComplete(p) {
+      machine.assertTransition(p.from, machine.completed);
+      await completions.submit(p);
+    },
     taskFail: locked(writes.taskFail),
     taskRelease: locked(writes.taskRelease),
     auditAppend: locked(writes.auditAppend),

@@ -123,6 +123,49 @@ export function fencingTests(h: StoreHarness): void {
       ]);
     });
 
+    it("completing a claimed batch at once fences each row on its own", async () => {
+      const { store } = await h.fresh();
+      await addTasks(store, 5);
+      const claimed = await store.taskClaim({ owner: "w", limit: 5, leaseTtlMs: 30_000, now: T0 });
+      for (const t of claimed) {
+        await store.taskAdvance({ ...ref(t), from: "pending", to: "metadata_extracting", now: T0 });
+        await store.taskAdvance({ ...ref(t), from: "metadata_extracting", to: "processing", now: T0 });
+      }
+      const stale = claimed[2] as (typeof claimed)[0];
+      // Completions submitted together (they may share one statement or transaction).
+      const outcomes = await Promise.allSettled(
+        claimed.map((t) =>
+          store.taskComplete({
+            id: t.id,
+            leaseToken: t === stale ? "stale-token" : t.leaseToken,
+            from: "processing",
+            result: { n: t.id },
+            now: T0,
+          }),
+        ),
+      );
+      expect(outcomes.map((o) => o.status)).toEqual([
+        "fulfilled",
+        "fulfilled",
+        "rejected",
+        "fulfilled",
+        "fulfilled",
+      ]);
+      expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(LeaseLostError);
+      for (const t of claimed) {
+        const row = await store.taskGet(t.id);
+        if (t === stale) {
+          expect(row).toMatchObject({ stage: "processing", leaseToken: t.leaseToken });
+          expect(await store.taskResult(t.id)).toBeNull();
+        } else {
+          expect(row?.stage).toBe("video_analysis_completed");
+          expect(await store.taskResult(t.id)).toEqual({ n: t.id });
+        }
+      }
+      const completedEvents = (await store.auditList({})).filter((e) => e.event === "completed");
+      expect(completedEvents).toHaveLength(4);
+    });
+
     it("fails a row with the reason, from any stage that may fail", async () => {
       const { store } = await h.fresh();
       const [id] = await addTasks(store, 1);
