@@ -39,6 +39,16 @@ const SQLITE_LOAD = `
   FROM g`;
 const SQLITE_RESTICK = `UPDATE videos SET stage = 'processing', lease_owner = 'dead-worker', lease_token = hex(id),
   lease_expires_at = @now - ${HOUR}, ready = 0, attempts = 1 WHERE id % 100 = 0`;
+// A backlog for the claim plan: every 1000th row (never a stuck one) is ready again.
+const READY =
+  "UPDATE videos SET stage = 'pending', ready = %TRUE%, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE id % 1000 = 1";
+// The claim statement as the stores run it (Postgres; SQLite below).
+const PG_CLAIM = `UPDATE videos SET ready = false, lease_owner = 'bench', lease_token = gen_random_uuid()::text,
+  lease_expires_at = $1, attempts = attempts + 1, updated_at = $1
+  WHERE id = ANY(ARRAY(SELECT id FROM videos WHERE ready ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED)) RETURNING *`;
+const SQLITE_CLAIM = `UPDATE videos SET ready = 0, lease_owner = 'bench', lease_token = lower(hex(randomblob(16))),
+  lease_expires_at = @now, attempts = attempts + 1, updated_at = @now
+  WHERE id IN (SELECT id FROM videos WHERE ready = 1 ORDER BY id LIMIT 10) RETURNING *`;
 // The stuck-row query recovery runs (its WHERE, as the stores build it).
 const STUCK_WHERE = (p1, p2) =>
   `(lease_token IS NOT NULL AND lease_expires_at < ${p1}) OR (lease_token IS NULL AND stage IN ('processing') AND updated_at < ${p2})`;
@@ -69,8 +79,9 @@ const out = {
   const db = await freshDatabase("postgres", { machine: videoStageMachine });
   const c = new pg.Client({ connectionString: db.url, options: `-c search_path=${db.schema}` });
   await c.connect();
-  let t0 = performance.now();
+  const t0 = performance.now();
   await c.query(PG_LOAD, [now]);
+  await c.query(READY.replace("%TRUE%", "true"));
   await c.query("VACUUM ANALYZE videos");
   console.log(`postgres: loaded ${ROWS} rows in ${Math.round(performance.now() - t0)} ms`);
   const plan = (
@@ -79,11 +90,11 @@ const out = {
       [now, new Date(now.getTime() - HOUR)],
     )
   ).rows.map((r) => r["QUERY PLAN"]);
-  const claimPlan = (
-    await c.query(
-      "EXPLAIN (ANALYZE, COSTS OFF) SELECT id FROM videos WHERE ready ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED",
-    )
-  ).rows.map((r) => r["QUERY PLAN"]);
+  await c.query("BEGIN");
+  const claimPlan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${PG_CLAIM}`, [now])).rows.map(
+    (r) => r["QUERY PLAN"],
+  );
+  await c.query("ROLLBACK");
   for (const legacy of [false, true]) {
     const times = [];
     for (let i = 0; i < REPEATS; i++) {
@@ -100,7 +111,6 @@ const out = {
   out.postgresPlan = plan;
   out.postgresClaimPlan = claimPlan;
   console.log(plan.join("\n"));
-  t0 = performance.now();
   await c.end();
   await db.store.close();
   await db.cleanup();
@@ -109,8 +119,9 @@ const out = {
 {
   const db = await freshDatabase("sqlite", { machine: videoStageMachine });
   const raw = new Database(db.url);
-  let t0 = performance.now();
+  const t0 = performance.now();
   raw.prepare(SQLITE_LOAD).run({ now: now.getTime() });
+  raw.exec(READY.replace("%TRUE%", "1"));
   raw.exec("ANALYZE");
   console.log(`sqlite: loaded ${ROWS} rows in ${Math.round(performance.now() - t0)} ms`);
   const plan = raw
@@ -118,8 +129,8 @@ const out = {
     .all({ now: now.getTime(), before: now.getTime() - HOUR })
     .map((r) => r.detail);
   const claimPlan = raw
-    .prepare("EXPLAIN QUERY PLAN SELECT id FROM videos WHERE ready = 1 ORDER BY id LIMIT 10")
-    .all()
+    .prepare(`EXPLAIN QUERY PLAN ${SQLITE_CLAIM}`)
+    .all({ now: now.getTime() })
     .map((r) => r.detail);
   for (const legacy of [false, true]) {
     const times = [];
@@ -136,7 +147,6 @@ const out = {
   out.sqlitePlan = plan;
   out.sqliteClaimPlan = claimPlan;
   console.log(plan.join("\n"));
-  t0 = performance.now();
   raw.close();
   await db.store.close();
 }

@@ -35,6 +35,22 @@ if (t) {
     );
   lines.push("");
 }
+const b = read("batch-throughput");
+if (b) {
+  lines.push(
+    "## Claim → complete throughput of the store alone (batches, no worker loop)",
+    "",
+    `Command: \`pnpm --filter @holdfast/bench bench:batch\` (${b.rows[0]?.tasks} tasks per run). Each process claims a batch in one statement and completes every row of it at once (group commit: one statement on Postgres, one transaction on SQLite, each row fenced on its own).`,
+    "",
+    "| store | processes | batch | tasks/s median | min | max | runs |",
+    "|---|---|---|---|---|---|---|",
+  );
+  for (const r of b.rows)
+    lines.push(
+      `| ${r.dialect} | ${r.processes} | ${r.batch} | ${r.tasksPerSecond.median} | ${r.tasksPerSecond.min} | ${r.tasksPerSecond.max} | ${r.tasksPerSecond.runs} |`,
+    );
+  lines.push("");
+}
 const s = read("recovery-sweep");
 if (s) {
   lines.push(
