@@ -261,14 +261,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return batch.map((c) => (done.has(c.id) ? undefined : new LeaseLostError(c.id, "complete")));
   });
 
+  // The ids come from the partial index of ready rows (locked, SKIP LOCKED); `= ANY(ARRAY(…))`
+  // then makes the update a primary-key lookup of exactly those rows. Written as a join with
+  // a CTE instead, the planner may hash-join against a sequential scan of the whole table
+  // when its estimates say the table is small.
   const claimSql = prepared(
-    `WITH picked AS (
-       SELECT id FROM videos WHERE ready ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-     )
-     UPDATE videos v SET ready = false, lease_owner = $2, lease_token = gen_random_uuid()::text,
-       lease_expires_at = $3, attempts = v.attempts + 1, updated_at = $4
-     FROM picked WHERE v.id = picked.id
-     RETURNING v.*`,
+    `UPDATE videos SET ready = false, lease_owner = $2, lease_token = gen_random_uuid()::text,
+       lease_expires_at = $3, attempts = attempts + 1, updated_at = $4
+     WHERE id = ANY(ARRAY(SELECT id FROM videos WHERE ready ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED))
+     RETURNING *`,
   );
   const extendSql = prepared(
     `UPDATE videos SET lease_expires_at = $1 WHERE lease_owner = $2 AND lease_token IS NOT NULL
