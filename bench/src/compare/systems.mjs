@@ -25,6 +25,7 @@ async function holdfastStore(trial) {
 function holdfast({ sqlite = false, prefetch } = {}) {
   return {
     kind: "holdfast",
+    options: prefetch !== undefined ? { prefetch } : sqlite ? "SQLite file (WAL)" : "defaults",
     async setup(trial, n) {
       if (sqlite) {
         trial.dir = mkdtempSync(join(tmpdir(), "hf-cmp-"));
