@@ -5,9 +5,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
-import pg from "pg";
-import { freshDatabase, machineInfo, summary, writeResult } from "./common.mjs";
+import { freshDatabase, machineInfo, seedReady, summary, writeResult } from "./common.mjs";
 
 const TASKS = Number(process.env.HF_TASKS ?? 20_000);
 const REPEATS = Number(process.env.HF_REPEATS ?? 3);
@@ -15,35 +13,9 @@ const BATCHES = (process.env.HF_BATCHES ?? "10,100").split(",").map(Number);
 const DIALECTS = (process.env.HF_DIALECTS ?? "sqlite,postgres").split(",");
 const workerScript = fileURLToPath(new URL("./batch-worker.mjs", import.meta.url));
 
-/** Bulk-loads the ready rows (not measured). */
-async function seed(db) {
-  const now = Date.now();
-  if (db.schema === undefined) {
-    const raw = new Database(db.url);
-    raw
-      .prepare(
-        `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${TASKS})
-         INSERT INTO videos (source_id, stage, ready, data, attempts, created_at, updated_at)
-         SELECT 't' || n, 'queued', 1, '{}', 0, ?, ? FROM g`,
-      )
-      .run(now, now);
-    raw.close();
-    return;
-  }
-  const c = new pg.Client({ connectionString: db.url, options: `-c search_path=${db.schema}` });
-  await c.connect();
-  await c.query(
-    `INSERT INTO videos (source_id, stage, ready, data, attempts, created_at, updated_at)
-     SELECT 't' || g, 'queued', true, '{}', 0, $1, $1 FROM generate_series(1, ${TASKS}) g`,
-    [new Date(now)],
-  );
-  await c.query("VACUUM ANALYZE videos");
-  await c.end();
-}
-
 async function runOnce(dialect, procs, batch) {
   const db = await freshDatabase(dialect);
-  await seed(db);
+  await seedReady(db, TASKS);
   const children = Array.from({ length: procs }, () =>
     spawn(process.execPath, [workerScript], {
       env: { ...process.env, HF_URL: db.url, HF_SCHEMA: db.schema ?? "", HF_BATCH: String(batch) },

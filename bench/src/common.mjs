@@ -5,6 +5,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { defineStageMachine } from "@holdfast/core";
 import { openStore } from "@holdfast/db";
+import Database from "better-sqlite3";
 import pg from "pg";
 
 export const PG_URL =
@@ -91,4 +92,30 @@ export async function freshDatabase(dialect, { machine = benchMachine } = {}) {
 export function writeResult(name, data) {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(new URL(`${name}.json`, RESULTS), `${JSON.stringify(data, null, 2)}\n`);
+}
+
+/** Bulk-loads `n` ready rows in the bench machine's initial stage (fast; not measured). */
+export async function seedReady(db, n, prefix = "t") {
+  const now = Date.now();
+  if (db.schema === undefined) {
+    const raw = new Database(db.url);
+    raw
+      .prepare(
+        `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ${n})
+         INSERT INTO videos (source_id, stage, ready, data, attempts, created_at, updated_at)
+         SELECT ? || n, ?, 1, '{}', 0, ?, ? FROM g`,
+      )
+      .run(prefix, benchMachine.initial, now, now);
+    raw.close();
+    return;
+  }
+  const c = new pg.Client({ connectionString: db.url, options: `-c search_path=${db.schema}` });
+  await c.connect();
+  await c.query(
+    `INSERT INTO videos (source_id, stage, ready, data, attempts, created_at, updated_at)
+     SELECT $1 || g, $2, true, '{}', 0, $3, $3 FROM generate_series(1, ${n}) g`,
+    [prefix, benchMachine.initial, new Date(now)],
+  );
+  await c.query("VACUUM ANALYZE videos");
+  await c.end();
 }

@@ -3,7 +3,7 @@
 // ttl/3; this measures both statements' latency (on a table of HF_ROWS rows) and reports
 // statements per second per worker. Run: pnpm --filter @holdfast/bench bench:heartbeat
 import { DEFAULTS } from "@holdfast/core";
-import { freshDatabase, machineInfo, summary, writeResult } from "./common.mjs";
+import { freshDatabase, machineInfo, seedReady, summary, writeResult } from "./common.mjs";
 
 const IN_FLIGHT = 100;
 const BACKGROUND = Number(process.env.HF_ROWS ?? 100_000);
@@ -25,8 +25,7 @@ for (const dialect of ["sqlite", "postgres"]) {
   const db = await freshDatabase(dialect);
   const { store } = db;
   const now = new Date();
-  await store.transaction(async () => {});
-  for (let i = 0; i < BACKGROUND + IN_FLIGHT; i++) await store.taskAdd({ sourceId: `r${i}`, data: {}, now });
+  await seedReady(db, BACKGROUND + IN_FLIGHT, "r");
   // Background rows are leased to other workers; this worker holds IN_FLIGHT of them.
   await store.taskClaim({ owner: "others", limit: BACKGROUND, leaseTtlMs: 3_600_000, now });
   const mine = await store.taskClaim({ owner: "me", limit: IN_FLIGHT, leaseTtlMs: DEFAULTS.leaseTtlMs, now });
