@@ -76,6 +76,15 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     // The binary exits with `stopped`'s code; a library caller (the CLI) decides for itself.
     exit: () => {},
   });
+  // The rest of the start-up is tracked work: a stop that begins meanwhile (a SIGTERM the
+  // binary caught while loading, replayed by createShutdown) waits for it, so the hooks
+  // registered below are in place before the stop runs them.
+  let startupDone!: () => void;
+  void shutdown.track(
+    new Promise<void>((resolve) => {
+      startupDone = resolve;
+    }),
+  );
 
   const jobs: ScheduledJob[] = [];
   if (config.recovery.enabled)
@@ -108,6 +117,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
     });
     port = await listen(server, config.host, config.port);
   } catch (err) {
+    startupDone();
     shutdown.dispose();
     await store.close().catch(() => {});
     const code = (err as { code?: string }).code;
@@ -149,23 +159,19 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   shutdown.onStop("http", () => closeServer(server), { timeoutMs: 5_000 });
   shutdown.onStop("store", () => store.close());
   // A stop that begins while ticks are being armed must still stop them at once.
-  shutdown.signal.addEventListener(
-    "abort",
-    () => {
-      for (const t of tickers) t.stop();
-      const why = shutdown.signal.reason as { reason?: string } | undefined;
-      emit({ event: "stopping", reason: String(why?.reason ?? "stop") });
-    },
-    { once: true },
-  );
+  const onStopping = () => {
+    for (const t of tickers) t.stop();
+    const why = shutdown.signal.reason as { reason?: string } | undefined;
+    emit({ event: "stopping", reason: String(why?.reason ?? "stop") });
+  };
+  if (shutdown.signal.aborted) onStopping();
+  else shutdown.signal.addEventListener("abort", onStopping, { once: true });
   const stopped = new Promise<number>((resolve) => {
     // A microtask later: the abort fires inside stop() before stop() has recorded its
     // outcome, and calling stop() synchronously here would begin a second stop.
-    shutdown.signal.addEventListener(
-      "abort",
-      () => queueMicrotask(() => resolve(shutdown.stop().then((outcome) => outcome.exitCode))),
-      { once: true },
-    );
+    const onAbort = () => queueMicrotask(() => resolve(shutdown.stop().then((outcome) => outcome.exitCode)));
+    if (shutdown.signal.aborted) onAbort();
+    else shutdown.signal.addEventListener("abort", onAbort, { once: true });
   }).then((code) => {
     emit({ event: "stopped", exitCode: code });
     return code;
@@ -187,6 +193,7 @@ export async function startScheduler(options: StartSchedulerOptions): Promise<Ru
   );
   emit({ event: "registered", schedulerId: id, jobs: jobs.map((j) => j.name) });
   emit({ event: "listening", port, schedulerId: id });
+  startupDone();
 
   return {
     port,

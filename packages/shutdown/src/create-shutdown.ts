@@ -23,6 +23,8 @@
  * signal must not kill the process with the default action) and are removed once the stop
  * is complete, just before `exit`, or by `dispose()`.
  */
+
+import { takeEarlySignals } from "./early-signals.js";
 import { DeadlineReachedError, DuplicateHookError, StopRequestedError } from "./errors.js";
 import { EXIT_CODES } from "./exit-codes.js";
 import { InFlight } from "./in-flight.js";
@@ -66,6 +68,15 @@ export function createShutdown(options: ShutdownOptions = {}): Shutdown {
     o.signalSource.on(sig, listener);
     return [sig, listener] as const;
   });
+  // Signals caught by the binary's recorder before this coordinator existed are replayed
+  // once the caller has had the chance to register its work and hooks (a microtask later).
+  if (o.signalSource === process && o.signals.length > 0) {
+    const early = takeEarlySignals().filter((sig) => o.signals.includes(sig));
+    if (early.length > 0)
+      queueMicrotask(() => {
+        for (const sig of early) onSignal(sig);
+      });
+  }
   let disposed = false;
   function dispose(): void {
     if (disposed) return;

@@ -1,5 +1,6 @@
 export { createShutdown } from "./create-shutdown.js";
 export { SHUTDOWN_DEFAULTS, type ShutdownDefaults } from "./defaults.js";
+export { EARLY_SIGNALS_KEY, releaseEarlySignals, takeEarlySignals } from "./early-signals.js";
 export {
   DeadlineReachedError,
   DuplicateHookError,

@@ -101,3 +101,24 @@ describe("a real process under SIGTERM", () => {
     expect(child.events[3]).toMatchObject({ sigtermListeners: 0, before: 0 });
   });
 });
+
+describe("a signal that comes while the program is still loading", () => {
+  it("is recorded by the binary and taken over by createShutdown: a graceful stop, exit 0", async () => {
+    const child = run("early-signal.mjs");
+    await child.next("ready");
+    child.kill("SIGTERM");
+    const { code } = await child.exited;
+    expect(code, child.transcript()).toBe(EXIT_CODES.ok);
+    expect(child.names()).toEqual(["ready", "recorded", "hook:close-db", "exiting"]);
+    expect(child.events[2]).toMatchObject({ reason: "SIGTERM" });
+    expect(child.events[3]).toMatchObject({ sigtermListeners: 0 });
+  });
+
+  it("is re-raised with Node's default handling by a program that handles no signals", async () => {
+    const child = run("early-signal.mjs", { MODE: "release" });
+    await child.next("ready");
+    child.kill("SIGTERM");
+    const { signal } = await child.exited;
+    expect(signal, child.transcript()).toBe("SIGTERM");
+  });
+});

@@ -24,6 +24,7 @@ const positiveInt = t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]);
 const positiveSeconds = t.cascade(t.isNumber(), [t.isPositive()]);
 
 export class AnalyzeCommand extends HoldfastCommand {
+  protected override readonly handlesSignals = true;
   static override paths = [["analyze"]];
   static override usage = Command.Usage({
     description: "run a worker: analyze videos until stopped",

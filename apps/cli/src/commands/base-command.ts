@@ -1,4 +1,5 @@
 import type { TaskStore } from "@holdfast/core";
+import { releaseEarlySignals } from "@holdfast/shutdown";
 import { type BaseContext, Command, Option } from "clipanion";
 import { type DatabaseTarget, DatabaseUrlError, resolveDatabase, scrub } from "../database/database-url.js";
 import { isMissingSchema, type OpenDatabaseOptions, openDatabase } from "../database/open-database.js";
@@ -24,7 +25,15 @@ export abstract class HoldfastCommand extends Command<BaseContext> {
 
   protected abstract run(): Promise<number>;
 
+  /**
+   * Commands that install their own graceful stop (analyze, schedule) take over the signals
+   * the binary recorded while loading; every other command gives them back to Node's
+   * default handling first, so `holdfast health` and friends can still be stopped.
+   */
+  protected readonly handlesSignals: boolean = false;
+
   async execute(): Promise<number> {
+    if (!this.handlesSignals) releaseEarlySignals();
     try {
       return await this.run();
     } catch (err) {

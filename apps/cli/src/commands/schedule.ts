@@ -4,6 +4,7 @@ import * as t from "typanion";
 import { HoldfastCommand } from "./base-command.js";
 
 export class ScheduleCommand extends HoldfastCommand {
+  protected override readonly handlesSignals = true;
   static override paths = [["schedule"]];
   static override usage = Command.Usage({
     description: "run the scheduler daemon (recovery every ten minutes, health checks, /readyz, /metrics)",
