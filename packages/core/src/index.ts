@@ -17,6 +17,7 @@ export {
   type HealthStatus,
   type HealthThresholds,
 } from "./health.js";
+export { alertMessage, postAlert, webhookHost } from "./health-alert.js";
 export { type Clock, systemClock } from "./ports/clock.js";
 export { type Logger, silentLogger } from "./ports/logger.js";
 export type * from "./ports/task-store.js";

@@ -1,18 +1,20 @@
 import { hostname } from "node:os";
 import {
+  alertMessage,
   checkHealth,
   HEALTH_DEFAULTS,
   HEALTH_STATUS,
   HEALTH_STATUS_NAME,
   type HealthReport,
   type HealthStatus,
+  postAlert,
+  webhookHost,
 } from "@holdfast/core";
 import { Command, Option } from "clipanion";
 import * as t from "typanion";
 import { scrub as scrubWith } from "../database/database-url.js";
 import { CLI_DEFAULTS } from "../defaults.js";
 import { describeError } from "../errors.js";
-import { alertMessage, postAlert, webhookHost } from "../health/alert-webhook.js";
 import { formatTable } from "../output/table.js";
 import { HoldfastCommand } from "./base-command.js";
 
@@ -57,7 +59,9 @@ export class HealthCommand extends HoldfastCommand {
     if (report.status !== HEALTH_STATUS.OK && this.alertWebhook) {
       const where = `${hostname()}, ${this.safeLocation()}`;
       try {
-        await postAlert(this.alertWebhook, alertMessage(report, where), CLI_DEFAULTS.webhookTimeoutMs);
+        await postAlert(this.alertWebhook, alertMessage(report, where), {
+          timeoutMs: CLI_DEFAULTS.webhookTimeoutMs,
+        });
         if (!this.json) this.print(`alert posted to ${webhookHost(this.alertWebhook)}`);
       } catch (err) {
         this.warn(`holdfast health: ${(err as Error).message}`);

@@ -1,5 +1,5 @@
+import { webhookHost } from "@holdfast/core";
 import { redactUrl } from "@holdfast/db";
-import { webhookHost } from "../jobs/alert-webhook.js";
 import type { SchedulerConfig } from "./load-config.js";
 
 /** The config fit for logs and `--json` output: the database password and the webhook's path (its token) removed. */

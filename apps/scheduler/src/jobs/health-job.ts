@@ -1,9 +1,16 @@
 import { hostname } from "node:os";
-import { checkHealth, HEALTH_STATUS, type Logger, type TaskStore } from "@holdfast/core";
+import {
+  alertMessage,
+  checkHealth,
+  HEALTH_STATUS,
+  type Logger,
+  postAlert,
+  type TaskStore,
+  webhookHost,
+} from "@holdfast/core";
 import type { SchedulerConfig } from "../config/load-config.js";
 import type { EmitEvent } from "../events.js";
 import type { ScheduledJob } from "../run-tick.js";
-import { alertMessage, postAlert, webhookHost } from "./alert-webhook.js";
 
 /**
  * Core's health rules on a schedule; anything but OK (UNKNOWN included: a check that could

@@ -1,5 +1,4 @@
-import type { HealthReport } from "@holdfast/core";
-import { HEALTH_STATUS } from "@holdfast/core";
+import { HEALTH_STATUS, type HealthReport } from "./health.js";
 
 /**
  * The Slack-compatible message (`{"text": …}`; Mattermost, Rocket.Chat, Discord's /slack
@@ -24,16 +23,21 @@ export function webhookHost(url: string): string {
   }
 }
 
-/** Posts the message; throws an error that names the host only, never the URL's path. */
-export async function postAlert(url: string, body: { text: string }, timeoutMs: number): Promise<void> {
+/** Posts the message; an error names the host only, never the URL's path (the token). */
+export async function postAlert(
+  url: string,
+  body: { text: string },
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
   const host = webhookHost(url);
+  const timeout = AbortSignal.timeout(options.timeoutMs);
   let res: Response;
   try {
     res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
