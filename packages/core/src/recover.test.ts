@@ -19,6 +19,7 @@ describe("recover() option checks", () => {
     [{ actor: "t", batchSize: -1 }, /batchSize/],
     [{ actor: "t", legacyTimeoutMs: -5 }, /legacyTimeoutMs must be a non-negative/],
     [{ actor: "t", legacyTimeoutMs: Number.NaN }, /legacyTimeoutMs/],
+    [{ actor: "t", dryRun: true, listFound: false }, /would do nothing/],
   ])("rejects %o", async (opts, message) => {
     await expect(recover(untouchable, opts)).rejects.toThrow(ConfigError);
     await expect(recover(untouchable, opts)).rejects.toThrow(message);

@@ -22,6 +22,11 @@ export interface RecoverOptions {
   batchSize?: number;
   /** Stop after this many rows (found or changed). */
   limit?: number;
+  /**
+   * Also read what is stuck before changing it (the report's `found`, the seed's table).
+   * A worker's periodic sweep turns it off: one statement per sweep instead of two.
+   */
+  listFound?: boolean;
 }
 
 export interface StuckReport extends StuckTask {
@@ -71,7 +76,10 @@ export async function recover(store: TaskStore, options: RecoverOptions): Promis
     ...(Number.isFinite(limit) ? { limit } : {}),
   };
 
-  const found = (await store.taskFindStuck(query)).map((row) => ({
+  const listFound = options.listFound ?? true;
+  if (!listFound && options.dryRun)
+    throw new ConfigError("recover: a dry run with listFound: false would do nothing");
+  const found = (listFound ? await store.taskFindStuck(query) : []).map((row) => ({
     ...row,
     stuckForMs:
       now.getTime() -

@@ -306,7 +306,7 @@ export function createWorker(options: WorkerOptions): Worker {
     if (sweepBusy || stopReason) return;
     sweepBusy = true;
     try {
-      const report = await recover(store, { actor: id, now: clock.now(), maxAttempts });
+      const report = await recover(store, { actor: id, now: clock.now(), maxAttempts, listFound: false });
       if (report.actions.length > 0) {
         emit({ type: "recovered", count: report.actions.length });
         logger.info(
