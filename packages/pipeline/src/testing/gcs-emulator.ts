@@ -10,6 +10,7 @@ import {
   readBody,
   sendError,
   sendJson,
+  serveEmulatorControl,
 } from "./http-helpers.js";
 
 /**
@@ -183,21 +184,11 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
     const method = req.method ?? "GET";
 
     if (path.startsWith("/_emulator/")) {
-      if (path === "/_emulator/stats")
-        return sendJson(res, 200, { calls, objects: store.size, pendingFaults: faults.pending });
-      if (path === "/_emulator/reset" && method === "POST") {
-        emulator.reset();
-        return sendJson(res, 200, { ok: true });
-      }
-      if (path === "/_emulator/faults" && method === "POST") {
-        const { fault, times } = JSON.parse((await readBody(req)).toString()) as {
-          fault: GcsFault;
-          times?: number;
-        };
-        faults.add(fault, times ?? 1);
-        return sendJson(res, 200, { ok: true });
-      }
-      return sendError(res, 404, `no emulator route ${path}`);
+      return serveEmulatorControl(req, res, path, {
+        stats: () => ({ calls, objects: store.size, pendingFaults: faults.pending }),
+        reset: () => emulator.reset(),
+        faults,
+      });
     }
 
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);

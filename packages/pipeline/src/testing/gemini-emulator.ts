@@ -8,6 +8,7 @@ import {
   readBody,
   sendError,
   sendJson,
+  serveEmulatorControl,
 } from "./http-helpers.js";
 
 export type GeminiFault =
@@ -112,21 +113,11 @@ export async function startGeminiEmulator(options: GeminiEmulatorOptions = {}): 
     const method = req.method ?? "GET";
 
     if (path.startsWith("/_emulator/")) {
-      if (path === "/_emulator/stats")
-        return sendJson(res, 200, { calls: counter.count, pendingFaults: faults.pending });
-      if (path === "/_emulator/reset" && method === "POST") {
-        emulator.reset();
-        return sendJson(res, 200, { ok: true });
-      }
-      if (path === "/_emulator/faults" && method === "POST") {
-        const { fault, times } = JSON.parse((await readBody(req)).toString()) as {
-          fault: GeminiFault;
-          times?: number;
-        };
-        faults.add(fault, times ?? 1);
-        return sendJson(res, 200, { ok: true });
-      }
-      return sendError(res, 404, `no emulator route ${path}`);
+      return serveEmulatorControl(req, res, path, {
+        stats: () => ({ calls: counter.count, pendingFaults: faults.pending }),
+        reset: () => emulator.reset(),
+        faults,
+      });
     }
 
     const match = /\/models\/([^/:]+):generateContent$/.exec(path);

@@ -121,3 +121,26 @@ export class CallCounter {
     this.#count = 0;
   }
 }
+
+/**
+ * The control routes every emulator serves under /_emulator/ (stats, reset, faults), so a
+ * test or the chaos driver can steer an emulator running as its own process.
+ */
+export async function serveEmulatorControl<F extends { op?: string }>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  control: { stats(): Record<string, unknown>; reset(): void; faults: FaultQueue<F> },
+): Promise<void> {
+  if (path === "/_emulator/stats") return sendJson(res, 200, control.stats());
+  if (path === "/_emulator/reset" && req.method === "POST") {
+    control.reset();
+    return sendJson(res, 200, { ok: true });
+  }
+  if (path === "/_emulator/faults" && req.method === "POST") {
+    const { fault, times } = JSON.parse((await readBody(req)).toString()) as { fault: F; times?: number };
+    control.faults.add(fault, times ?? 1);
+    return sendJson(res, 200, { ok: true });
+  }
+  return sendError(res, 404, `no emulator route ${path}`);
+}
