@@ -129,12 +129,12 @@ if (ct) {
     "",
     "Ratios of medians (holdfast Postgres over …):",
     "",
-    "| processes | / graphile-worker default | / graphile-worker batched | / raw 1 row per claim | / raw batched | holdfast prefetch 10 / raw batched | holdfast SQLite / graphile-worker default |",
+    "| processes | holdfast-pg / gw-default | holdfast-pg-batched / gw-batched | holdfast-pg / raw-1 | holdfast-pg-batched / raw-batch (ceiling) | holdfast-sqlite / gw-default | holdfast-sqlite-batched / gw-batched |",
     "|---|---|---|---|---|---|---|",
   );
   for (const r of ct.ratios)
     lines.push(
-      `| ${r.processes} | ${r.holdfastPgOverGraphileDefault} | ${r.holdfastPgOverGraphileBatched} | ${r.holdfastPgOverCeilingOneRow} | ${r.holdfastPgOverCeilingBatched} | ${r.holdfastPrefetchOverCeilingBatched} | ${r.holdfastSqliteOverGraphileDefault} |`,
+      `| ${r.processes} | ${r.holdfastPgOverGraphileDefault} | ${r.holdfastPgBatchedOverGraphileBatched} | ${r.holdfastPgOverCeilingOneRow} | ${r.holdfastPgBatchedOverCeilingBatched} | ${r.holdfastSqliteOverGraphileDefault} | ${r.holdfastSqliteBatchedOverGraphileBatched} |`,
     );
   lines.push("", "Statements per system (first run, 1 process, most frequent first):", "", "```");
   for (const r of ct.rows.filter((x) => x.processes === ct.rows[0].processes))

@@ -23,9 +23,10 @@ async function holdfastStore(trial) {
     : openStore({ url: dbUrl(), postgresSchema: trial.schema, machine: benchMachine });
 }
 function holdfast({ sqlite = false, prefetch } = {}) {
+  const where = sqlite ? "SQLite file (WAL)" : "PostgreSQL";
   return {
     kind: "holdfast",
-    options: prefetch !== undefined ? { prefetch } : sqlite ? "SQLite file (WAL)" : "defaults",
+    options: prefetch !== undefined ? { store: where, prefetch } : `${where}, defaults`,
     async setup(trial, n) {
       if (sqlite) {
         trial.dir = mkdtempSync(join(tmpdir(), "hf-cmp-"));
@@ -192,11 +193,18 @@ function pgBoss({ batchSize = 1, pollingIntervalSeconds } = {}) {
 // ---------------------------------------------------------------------- raw SQL ceiling
 // A plain table, a partial index of the ready rows, FOR UPDATE SKIP LOCKED; completion is
 // fenced on the owner. No heartbeats, no audit, no result row: the floor of what a Postgres
-// claim → complete costs.
+// claim → complete costs. One row: `concurrency` loops, each claims one row, runs it and
+// completes it. Batched (the ceiling): one loop claims up to 100 rows (graphile-worker's
+// local queue size in its batched configuration), runs them `concurrency` at a time and
+// completes them in one statement that is not waited for before the next claim (at most
+// two completions on their way at once).
+const RAW_BATCH = 100;
 function rawSql({ batch = false } = {}) {
   return {
     kind: "raw SQL",
-    options: batch ? "claim up to 10 rows, complete them in one statement" : "claim 1, complete 1",
+    options: batch
+      ? `claim up to ${RAW_BATCH} rows, complete each batch in one statement, pipelined`
+      : "claim 1, complete 1",
     async setup(trial, n) {
       await withDb((c) =>
         c.query(`CREATE SCHEMA ${trial.schema};
@@ -224,18 +232,39 @@ function rawSql({ batch = false } = {}) {
       const complete = `UPDATE ${trial.schema}.raw_jobs SET state = 'done', locked_by = NULL, locked_until = NULL
         WHERE id = ANY($1::bigint[]) AND locked_by = $2`;
       let stopping = false;
-      const loop = async (n) => {
+      const claimRows = async (n) =>
+        (await pool.query({ name: `claim${n}`, text: claim, values: [owner, n] })).rows;
+      const completeRows = (ids) => pool.query({ name: "complete", text: complete, values: [ids, owner] });
+      const idle = () => new Promise((r) => setTimeout(r, 20));
+      const loop = async () => {
         while (!stopping) {
-          const { rows } = await pool.query({ name: `claim${n}`, text: claim, values: [owner, n] });
+          const rows = await claimRows(1);
           if (rows.length === 0) {
-            await new Promise((r) => setTimeout(r, 20));
+            await idle();
             continue;
           }
-          await Promise.all(rows.map((r) => handler(r.id)));
-          await pool.query({ name: "complete", text: complete, values: [rows.map((r) => r.id), owner] });
+          await handler(rows[0].id);
+          await completeRows([rows[0].id]);
         }
       };
-      const loops = batch ? [loop(concurrency)] : Array.from({ length: concurrency }, () => loop(1));
+      const batchLoop = async () => {
+        const writing = new Set();
+        while (!stopping) {
+          const rows = await claimRows(RAW_BATCH);
+          if (rows.length === 0) {
+            await idle();
+            continue;
+          }
+          for (let i = 0; i < rows.length; i += concurrency) {
+            await Promise.all(rows.slice(i, i + concurrency).map((r) => handler(r.id)));
+          }
+          const write = completeRows(rows.map((r) => r.id)).finally(() => writing.delete(write));
+          writing.add(write);
+          if (writing.size >= 2) await Promise.race(writing);
+        }
+        await Promise.all(writing);
+      };
+      const loops = batch ? [batchLoop()] : Array.from({ length: concurrency }, () => loop());
       return {
         async stop() {
           stopping = true;
@@ -249,8 +278,10 @@ function rawSql({ batch = false } = {}) {
 
 export const SYSTEMS = {
   "holdfast-pg": holdfast(),
-  "holdfast-pg-prefetch10": holdfast({ prefetch: 10 }),
+  // The counterpart of graphile-worker's batched configuration: up to 100 rows held locally.
+  "holdfast-pg-batched": holdfast({ prefetch: 90 }),
   "holdfast-sqlite": holdfast({ sqlite: true }),
+  "holdfast-sqlite-batched": holdfast({ sqlite: true, prefetch: 90 }),
   "gw-default": graphileWorker(),
   "gw-batched": graphileWorker({ batched: true }),
   "boss-b1": pgBoss({ batchSize: 1 }),

@@ -151,12 +151,13 @@ const ratio = (a, b, procs) => {
 };
 const ratios = PROCS.map((procs) => ({
   processes: procs,
+  // Like with like: defaults against defaults, batched against batched.
   holdfastPgOverGraphileDefault: ratio("holdfast-pg", "gw-default", procs),
-  holdfastPgOverGraphileBatched: ratio("holdfast-pg", "gw-batched", procs),
+  holdfastPgBatchedOverGraphileBatched: ratio("holdfast-pg-batched", "gw-batched", procs),
   holdfastPgOverCeilingOneRow: ratio("holdfast-pg", "raw-1", procs),
-  holdfastPgOverCeilingBatched: ratio("holdfast-pg", "raw-batch", procs),
-  holdfastPrefetchOverCeilingBatched: ratio("holdfast-pg-prefetch10", "raw-batch", procs),
+  holdfastPgBatchedOverCeilingBatched: ratio("holdfast-pg-batched", "raw-batch", procs),
   holdfastSqliteOverGraphileDefault: ratio("holdfast-sqlite", "gw-default", procs),
+  holdfastSqliteBatchedOverGraphileBatched: ratio("holdfast-sqlite-batched", "gw-batched", procs),
 }));
 console.table(ratios);
 writeResult("compare-throughput", {

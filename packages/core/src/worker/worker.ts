@@ -15,12 +15,16 @@ export interface WorkerOptions {
   store: TaskStore;
   machine: StageMachine;
   handler: TaskHandler;
-  /** Rows run at once. */
+  /**
+   * Handlers run at once. A handler that has called `complete` no longer holds its slot
+   * while the completion is written: completions group-commit while the next rows run.
+   */
   concurrency?: number;
   /**
-   * Rows claimed ahead of free slots, so one claim feeds several completions (throughput
-   * for short tasks). They hold leases while they wait: keep 0 for long tasks, so a waiting
-   * row is not held away from an idle worker elsewhere.
+   * Rows claimed ahead of free slots (throughput for short tasks). With prefetch the worker
+   * claims in batches: it waits until at most half of them are left, then fills up again in
+   * one statement. Prefetched rows hold leases while they wait: keep 0 for long tasks, so a
+   * waiting row is not held away from an idle worker elsewhere.
    */
   prefetch?: number;
   leaseTtlMs?: number;
@@ -58,6 +62,8 @@ interface Running {
   leaseExpiresAt: Date;
   /** Set once the terminal write has begun, so a concurrent heartbeat does not report it lost. */
   finishing: boolean;
+  /** Whether the row still counts against `concurrency` (its handler has not called complete). */
+  holdsSlot: boolean;
   done: Promise<void>;
 }
 
@@ -113,13 +119,32 @@ export function createWorker(options: WorkerOptions): Worker {
   const id = options.workerId ?? `${host}:${pid}:${randomBytes(3).toString("hex")}`;
   const emit = (event: WorkerEvent) => options.onEvent?.(event);
 
+  /** Every claimed row that started and has not settled, completions being written included. */
   const running = new Map<number, Running>();
+  /** Rows of `running` whose handler is still working: what `concurrency` limits. */
+  let busySlots = 0;
+  const freeSlot = (run: Running) => {
+    if (!run.holdsSlot) return;
+    run.holdsSlot = false;
+    busySlots--;
+    waker.wake();
+  };
   /** Claimed rows waiting for a free slot (only with `prefetch`). Their leases are renewed too. */
   const prefetched: ClaimedTask[] = [];
   const waker = new Waker();
   const stats: WorkerStats = { claimed: 0, completed: 0, failed: 0, released: 0, leaseLost: 0 };
   let started = false;
   let stopReason: string | undefined;
+  /**
+   * After a claim found nothing, the next waits for the poll interval, not for the next
+   * finished row (a draining worker would otherwise send an empty claim per row). Rows this
+   * worker makes ready again itself (a release, a recovery) end the wait at once.
+   */
+  let nothingReadyUntil = 0;
+  const readyAgain = () => {
+    nothingReadyUntil = 0;
+    waker.wake();
+  };
 
   const stop = (reason = "requested") => {
     if (stopReason) return;
@@ -154,6 +179,7 @@ export function createWorker(options: WorkerOptions): Worker {
         // The deadline, not the task, ended this attempt: give the claim back uncounted
         // so the next worker takes the row at once and a deploy never eats a retry.
         await store.taskRelease({ ...ref, countAttempt: false });
+        readyAgain();
         stats.released++;
         emit({ type: "released", taskId: task.id, counted: false, reason: "deadline" });
         logger.warn({ taskId: task.id, stage: task.stage }, "released at the shutdown deadline");
@@ -168,6 +194,7 @@ export function createWorker(options: WorkerOptions): Worker {
         logger.error({ taskId: task.id, stage: task.stage, reason: why }, "task failed");
       } else {
         await store.taskRelease({ ...ref, countAttempt: true, error: reason });
+        readyAgain();
         stats.released++;
         emit({ type: "released", taskId: task.id, counted: true, reason });
         logger.warn(
@@ -199,8 +226,10 @@ export function createWorker(options: WorkerOptions): Worker {
       leaseLost: false,
       leaseExpiresAt: task.leaseExpiresAt,
       finishing: false,
+      holdsSlot: true,
       done: Promise.resolve(),
     };
+    busySlots++;
     const onDeadline = () => controller.abort(new DeadlineReached("the shutdown deadline passed"));
     if (options.abortSignal?.aborted) onDeadline();
     else options.abortSignal?.addEventListener("abort", onDeadline, { once: true });
@@ -235,6 +264,9 @@ export function createWorker(options: WorkerOptions): Worker {
       async complete(result, data) {
         fenced("complete");
         run.finishing = true;
+        // The handler's work is done: the next row may start while this write (batched with
+        // others by the store) is on its way. A failed write still settles this row below.
+        freeSlot(run);
         await store.taskComplete({
           id: task.id,
           leaseToken: task.leaseToken,
@@ -263,6 +295,7 @@ export function createWorker(options: WorkerOptions): Worker {
       } finally {
         options.abortSignal?.removeEventListener("abort", onDeadline);
         running.delete(task.id);
+        freeSlot(run);
         waker.wake();
       }
     })();
@@ -313,7 +346,7 @@ export function createWorker(options: WorkerOptions): Worker {
           { workerId: id, released: report.released, failed: report.failed },
           "recovered expired leases",
         );
-        waker.wake();
+        readyAgain();
       }
     } catch (err) {
       emit({ type: "error", during: "sweep", message: errorMessage(err) });
@@ -360,9 +393,15 @@ export function createWorker(options: WorkerOptions): Worker {
       );
     try {
       while (!stopReason) {
-        while (running.size < concurrency && prefetched.length > 0) start(prefetched.shift() as ClaimedTask);
-        const room = Math.min(concurrency + prefetch - running.size - prefetched.length, remaining);
-        if (room > 0) {
+        while (busySlots < concurrency && prefetched.length > 0) start(prefetched.shift() as ClaimedTask);
+        const room = Math.min(concurrency + prefetch - busySlots - prefetched.length, remaining);
+        // Without prefetch, every free slot is claimed for at once. With it, claims wait until
+        // half the prefetched rows are used, so one statement fetches many rows, not one per
+        // finished task, while the rows left keep the slots busy until it returns.
+        const wanted =
+          (prefetch === 0 || prefetched.length <= Math.floor(prefetch / 2)) &&
+          performance.now() >= nothingReadyUntil;
+        if (room > 0 && wanted) {
           let claimed: ClaimedTask[];
           try {
             claimed = await store.taskClaim({ owner: id, limit: room, leaseTtlMs, now: clock.now() });
@@ -385,6 +424,7 @@ export function createWorker(options: WorkerOptions): Worker {
           prefetched.push(...claimed);
           // Rows came back: start them and look for more at once. None: fall through and wait.
           if (claimed.length > 0) continue;
+          nothingReadyUntil = performance.now() + pollIntervalMs;
         }
         if (running.size === 0 && prefetched.length === 0) {
           if (options.once) {
@@ -397,7 +437,8 @@ export function createWorker(options: WorkerOptions): Worker {
           }
           emit({ type: "idle" });
         }
-        await waker.wait(pollIntervalMs);
+        const gated = nothingReadyUntil - performance.now();
+        await waker.wait(gated > 0 ? Math.max(1, gated) : pollIntervalMs);
       }
       // Prefetched rows that never started go back at once, uncounted.
       await releaseUnstarted(prefetched.splice(0));

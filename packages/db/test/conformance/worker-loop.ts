@@ -319,6 +319,73 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
       expect((await store.taskCounts({ now: new Date() })).inFlight).toBe(0);
     });
 
+    it("claims in batches with prefetch: one claim per half-used prefetch, not one per finished row", async () => {
+      const store = await makeStore();
+      const ids = await seed(store, 40);
+      const limits: number[] = [];
+      const spy = new Proxy(store, {
+        get(target, key, receiver) {
+          if (key === "taskClaim")
+            return (p: Parameters<TaskStore["taskClaim"]>[0]) => {
+              limits.push(p.limit);
+              return target.taskClaim(p);
+            };
+          return Reflect.get(target, key, receiver);
+        },
+      });
+      const worker = createWorker({
+        store: spy,
+        machine,
+        concurrency: 2,
+        prefetch: 8,
+        sweepIntervalMs: 0,
+        once: true,
+        handler: walk,
+      });
+      expect(await worker.run()).toMatchObject({ claimed: 40, completed: 40 });
+      // It claims again only once at most 4 prefetched rows are left, with 2 slots busy at
+      // most: every claim asks for at least 10 - 2 - 4 = 4 rows. Once one finds nothing, the
+      // rows still finishing do not each send another.
+      expect(Math.min(...limits)).toBeGreaterThanOrEqual(4);
+      expect(limits.length).toBeLessThanOrEqual(12);
+      const rows = await Promise.all(ids.map((id) => store.taskGet(id)));
+      expect(rows.every((r) => r?.stage === "video_analysis_completed")).toBe(true);
+    });
+
+    it("starts the next row while a completion is being written: complete() frees the slot", async () => {
+      const store = await makeStore();
+      const [first, second] = await seed(store, 2);
+      const held = gate();
+      const ev = events();
+      const spy = new Proxy(store, {
+        get(target, key, receiver) {
+          if (key === "taskComplete")
+            return async (p: Parameters<TaskStore["taskComplete"]>[0]) => {
+              if (p.id === first) await held.opened;
+              return target.taskComplete(p);
+            };
+          return Reflect.get(target, key, receiver);
+        },
+      });
+      const worker = createWorker({
+        store: spy,
+        machine,
+        concurrency: 1,
+        sweepIntervalMs: 0,
+        pollIntervalMs: 10,
+        limit: 2,
+        onEvent: ev.on,
+        handler: walk,
+      });
+      const running = worker.run();
+      // The first row's completion is held; the second row still gets claimed and finished.
+      await ev.next((e) => e.type === "completed" && e.taskId === second);
+      expect(ev.seen.some((e) => e.type === "completed" && e.taskId === first)).toBe(false);
+      held.open();
+      expect(await running).toMatchObject({ claimed: 2, completed: 2 });
+      expect((await store.taskGet(first as number))?.stage).toBe("video_analysis_completed");
+    });
+
     it("stops after its current work when a drain is requested through the database", async () => {
       const store = await makeStore();
       await seed(store, 3);
