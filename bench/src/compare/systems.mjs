@@ -51,7 +51,8 @@ function holdfast({ sqlite = false, prefetch } = {}) {
           c.query(
             `INSERT INTO ${trial.schema}.videos (source_id, stage, ready, data, attempts, created_at, updated_at)
              SELECT 't' || g, 'queued', true, '{}', 0, now(), now() FROM generate_series(1, ${n}) g;
-             ANALYZE ${trial.schema}.videos`,
+             ANALYZE ${trial.schema}.videos;
+             SET search_path TO ${trial.schema}; ${process.env.HF_EXP_SQL ?? ""}`,
           ),
         );
       }
@@ -85,7 +86,8 @@ function holdfast({ sqlite = false, prefetch } = {}) {
         ...(prefetch !== undefined ? { prefetch } : {}),
         handler: async (ctx) => {
           await handler(ctx.task.id, ctx.signal);
-          await ctx.complete({});
+          // A no-op has no result: no result row (graphile-worker and pg-boss keep none either).
+          await ctx.complete();
         },
       });
       const done = worker.run();

@@ -74,8 +74,11 @@ export interface TaskAdvanceParams extends LeaseRef {
 
 export interface TaskCompleteParams extends LeaseRef {
   from: string;
-  /** Saved as the row's one result, in the same transaction as the move to the completed stage. */
-  result: Record<string, unknown>;
+  /**
+   * Saved as the row's one result, in the same transaction as the move to the completed
+   * stage. Omitted: the task has no result and no result row is written.
+   */
+  result?: Record<string, unknown>;
   data?: Record<string, unknown>;
   now: Date;
 }

@@ -22,8 +22,11 @@ export interface TaskContext {
   now(): Date;
   /** Moves the row to `to` (checked by the stage machine), optionally replacing its data. */
   advance(to: string, data?: Record<string, unknown>): Promise<void>;
-  /** Saves the result and moves the row to the completed stage, in one transaction. */
-  complete(result: Record<string, unknown>, data?: Record<string, unknown>): Promise<void>;
+  /**
+   * Saves the result (if any: a task may have none) and moves the row to the completed
+   * stage, in one transaction.
+   */
+  complete(result?: Record<string, unknown>, data?: Record<string, unknown>): Promise<void>;
 }
 
 /**

@@ -103,11 +103,13 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
        WHERE id = ? AND lease_token = ? AND stage = ?`,
     ).run(p.data ? JSON.stringify(p.data) : null, ms(p.now), p.id, p.leaseToken, p.from);
     if (r.changes === 0) return new LeaseLostError(p.id, "complete");
-    st("INSERT INTO analysis_results (video_id, result, created_at) VALUES (?, ?, ?)").run(
-      p.id,
-      JSON.stringify(p.result),
-      ms(p.now),
-    );
+    if (p.result !== undefined) {
+      st("INSERT INTO analysis_results (video_id, result, created_at) VALUES (?, ?, ?)").run(
+        p.id,
+        JSON.stringify(p.result),
+        ms(p.now),
+      );
+    }
     audit(p.id, "completed", "worker", p.from, machine.completed, {}, p.now);
     return undefined;
   };

@@ -166,6 +166,30 @@ export function fencingTests(h: StoreHarness): void {
       expect(completedEvents).toHaveLength(4);
     });
 
+    it("completes a task that has no result: no result row, the move and its audit event all the same", async () => {
+      const { store } = await h.fresh();
+      const ids = await addTasks(store, 3);
+      const claimed = await store.taskClaim({ owner: "w", limit: 3, leaseTtlMs: 30_000, now: T0 });
+      const [inTx, grouped, withResult] = claimed;
+      if (!inTx || !grouped || !withResult) throw new Error("no claim");
+      for (const t of claimed) {
+        await store.taskAdvance({ ...ref(t), from: "pending", to: "metadata_extracting", now: T0 });
+        await store.taskAdvance({ ...ref(t), from: "metadata_extracting", to: "processing", now: T0 });
+      }
+      // One inside a transaction (its own statement), two together (group commit).
+      await store.transaction((w) => w.taskComplete({ ...ref(inTx), from: "processing", now: T0 }));
+      await Promise.all([
+        store.taskComplete({ ...ref(grouped), from: "processing", now: T0 }),
+        store.taskComplete({ ...ref(withResult), from: "processing", result: { n: 1 }, now: T0 }),
+      ]);
+      for (const id of ids) expect((await store.taskGet(id))?.stage).toBe("video_analysis_completed");
+      expect(await store.taskResult(inTx.id)).toBeNull();
+      expect(await store.taskResult(grouped.id)).toBeNull();
+      expect(await store.taskResult(withResult.id)).toEqual({ n: 1 });
+      const completed = (await store.auditList({})).filter((e) => e.event === "completed");
+      expect(completed.map((e) => e.taskId).sort()).toEqual([...ids].sort());
+    });
+
     it("fails a row with the reason, from any stage that may fail", async () => {
       const { store } = await h.fresh();
       const [id] = await addTasks(store, 1);

@@ -319,7 +319,7 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
       expect((await store.taskCounts({ now: new Date() })).inFlight).toBe(0);
     });
 
-    it("claims in batches with prefetch: one claim per half-used prefetch, not one per finished row", async () => {
+    it("claims in batches with prefetch: one claim per used-up prefetch, not one per finished row", async () => {
       const store = await makeStore();
       const ids = await seed(store, 40);
       const limits: number[] = [];
@@ -343,11 +343,11 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
         handler: walk,
       });
       expect(await worker.run()).toMatchObject({ claimed: 40, completed: 40 });
-      // It claims again only once at most 4 prefetched rows are left, with 2 slots busy at
-      // most: every claim asks for at least 10 - 2 - 4 = 4 rows. Once one finds nothing, the
+      // It claims again only once at most 2 prefetched rows (one round of slots) are left,
+      // with 2 slots busy at most: every claim asks for at least 10 - 2 - 2 = 6 rows. Once one finds nothing, the
       // rows still finishing do not each send another.
-      expect(Math.min(...limits)).toBeGreaterThanOrEqual(4);
-      expect(limits.length).toBeLessThanOrEqual(12);
+      expect(Math.min(...limits)).toBeGreaterThanOrEqual(6);
+      expect(limits.length).toBeLessThanOrEqual(9);
       const rows = await Promise.all(ids.map((id) => store.taskGet(id)));
       expect(rows.every((r) => r?.stage === "video_analysis_completed")).toBe(true);
     });

@@ -1,0 +1,1 @@
+DROP INDEX "videos_lease_owner_idx";
