@@ -36,7 +36,12 @@ for (const dialect of ["sqlite", "postgres"]) {
   for (let i = 0; i < SAMPLES; i++) {
     const t = new Date(now.getTime() + i);
     let t0 = performance.now();
-    const held = await store.taskExtendLeases({ owner: "me", leaseTtlMs: DEFAULTS.leaseTtlMs, now: t });
+    const held = await store.taskExtendLeases({
+      owner: "me",
+      leases: mine,
+      leaseTtlMs: DEFAULTS.leaseTtlMs,
+      now: t,
+    });
     extend.push(performance.now() - t0);
     if (held.length !== IN_FLIGHT) throw new Error("lost a lease");
     t0 = performance.now();

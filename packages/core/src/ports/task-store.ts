@@ -101,6 +101,12 @@ export interface TaskReleaseParams extends LeaseRef {
 
 export interface TaskExtendParams {
   owner: string;
+  /**
+   * The leases to renew: the rows the worker holds (running, finishing, prefetched). A row
+   * whose token changed (recovered and claimed again) is not renewed, and the statement
+   * touches only these rows: its cost follows this worker's rows, not the fleet's.
+   */
+  leases: readonly LeaseRef[];
   leaseTtlMs: number;
   now: Date;
 }
@@ -299,8 +305,8 @@ export interface TaskStore extends TaskWriter {
    */
   taskClaim(p: TaskClaimParams): Promise<ClaimedTask[]>;
   /**
-   * Extends every live lease `owner` holds, in one statement. Returns the leases it still
-   * holds, so the worker learns which rows it lost.
+   * Extends the given leases of `owner` that it still holds (same token), in one statement.
+   * Returns those, so the worker learns which rows it lost.
    */
   taskExtendLeases(p: TaskExtendParams): Promise<LeaseRef[]>;
 

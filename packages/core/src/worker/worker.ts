@@ -4,7 +4,7 @@ import { DEFAULTS } from "../defaults.js";
 import { ConfigError, LeaseLostError, PermanentError } from "../errors.js";
 import { type Clock, systemClock } from "../ports/clock.js";
 import { type Logger, silentLogger } from "../ports/logger.js";
-import type { ClaimedTask, TaskStore } from "../ports/task-store.js";
+import type { ClaimedTask, LeaseRef, TaskStore } from "../ports/task-store.js";
 import { recover } from "../recover.js";
 import type { StageMachine } from "../stage-machine.js";
 import type { TaskContext, TaskHandler } from "./task-context.js";
@@ -325,7 +325,10 @@ export function createWorker(options: WorkerOptions): Worker {
     const now = clock.now();
     try {
       if (running.size > 0 || prefetched.length > 0) {
-        const held = new Set((await store.taskExtendLeases({ owner: id, leaseTtlMs, now })).map((l) => l.id));
+        const leases = [...running.values()].map((r) => r.task as LeaseRef).concat(prefetched);
+        const held = new Set(
+          (await store.taskExtendLeases({ owner: id, leases, leaseTtlMs, now })).map((l) => l.id),
+        );
         const until = new Date(now.getTime() + leaseTtlMs);
         for (const run of running.values()) {
           if (held.has(run.task.id)) run.leaseExpiresAt = until;

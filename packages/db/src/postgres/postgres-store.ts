@@ -276,8 +276,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
      WHERE id = ANY(ARRAY(SELECT id FROM videos WHERE ready ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED))
      RETURNING id, source_id, stage, data, attempts, lease_token, last_error, created_at`,
   );
+  // Primary-key lookups of the worker's own rows; a token that changed does not match.
+  // `coalesce` keeps the planner off the partial index of leased rows: `lease_token = ANY`
+  // would imply its predicate, and with statistics from before the rows were leased it
+  // walks every lease of the fleet (10 ms for 100,000 leased rows, against 0.8 ms by key).
   const extendSql = prepared(
-    `UPDATE videos SET lease_expires_at = $1 WHERE lease_owner = $2 AND lease_token IS NOT NULL
+    `UPDATE videos SET lease_expires_at = $1
+     WHERE id = ANY($3::int[]) AND coalesce(lease_token, '') = ANY($4::text[]) AND lease_owner = $2
      RETURNING id, lease_token`,
   );
   /** $1 is now; `legacyParam` the legacy cut-off, present only in the legacy variant. */
@@ -443,7 +448,13 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         .sort((a, b) => a.id - b.id);
     },
     async taskExtendLeases(p) {
-      const r = await extendSql(pool, [new Date(p.now.getTime() + p.leaseTtlMs), p.owner]);
+      if (p.leases.length === 0) return [];
+      const r = await extendSql(pool, [
+        new Date(p.now.getTime() + p.leaseTtlMs),
+        p.owner,
+        p.leases.map((l) => l.id),
+        p.leases.map((l) => l.leaseToken),
+      ]);
       return r.rows.map((row) => ({ id: Number(row.id), leaseToken: String(row.lease_token) }));
     },
     async taskFindStuck(p) {

@@ -347,10 +347,19 @@ export function createSqliteStore(options: SqliteStoreOptions): TaskStore {
       return rows.map((r) => toTask(r) as ClaimedTask).sort((a, b) => a.id - b.id);
     }),
     taskExtendLeases: locked((p) => {
+      if (p.leases.length === 0) return [];
+      // Primary-key lookups of the worker's own rows; a token that changed does not match.
       const rows = st(
-        `UPDATE videos SET lease_expires_at = ? WHERE lease_owner = ? AND lease_token IS NOT NULL
+        `UPDATE videos SET lease_expires_at = ?
+         WHERE id IN (SELECT value FROM json_each(?)) AND lease_token IN (SELECT value FROM json_each(?))
+           AND lease_owner = ?
          RETURNING id, lease_token`,
-      ).all(ms(p.now) + p.leaseTtlMs, p.owner) as Row[];
+      ).all(
+        ms(p.now) + p.leaseTtlMs,
+        JSON.stringify(p.leases.map((l) => l.id)),
+        JSON.stringify(p.leases.map((l) => l.leaseToken)),
+        p.owner,
+      ) as Row[];
       return rows.map((r) => ({ id: Number(r.id), leaseToken: String(r.lease_token) }));
     }),
 

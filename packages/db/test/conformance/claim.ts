@@ -55,14 +55,30 @@ export function claimTests(h: StoreHarness): void {
       expect((await store.taskGet(b as number))?.stage).toBe("failed");
     });
 
-    it("extends every lease of a worker in one call and reports which it still holds", async () => {
+    it("extends a worker's leases in one call and reports which it still holds", async () => {
       const { store } = await h.fresh();
-      await addTasks(store, 3);
-      const mine = await store.taskClaim({ owner: "w1", limit: 2, leaseTtlMs: 1_000, now: T0 });
-      await store.taskClaim({ owner: "w2", limit: 1, leaseTtlMs: 1_000, now: T0 });
-      const held = await store.taskExtendLeases({ owner: "w1", leaseTtlMs: 1_000, now: plus(T0, 900) });
-      expect(held.map((l) => l.id).sort()).toEqual(mine.map((t) => t.id).sort());
-      for (const t of mine) expect((await store.taskGet(t.id))?.leaseExpiresAt).toEqual(plus(T0, 1_900));
+      await addTasks(store, 4);
+      const [a, b, c] = await store.taskClaim({ owner: "w1", limit: 3, leaseTtlMs: 1_000, now: T0 });
+      const [theirs] = await store.taskClaim({ owner: "w2", limit: 1, leaseTtlMs: 1_000, now: T0 });
+      if (!a || !b || !c || !theirs) throw new Error("no claim");
+      // c goes back and w1 claims it again: the same owner, a new token.
+      await store.taskRelease({ ...ref(c), countAttempt: false, now: T0 });
+      const [c2] = await store.taskClaim({ owner: "w1", limit: 1, leaseTtlMs: 1_000, now: T0 });
+      expect(c2?.id).toBe(c.id);
+      const held = await store.taskExtendLeases({
+        owner: "w1",
+        leases: [ref(a), ref(b), ref(c), ref(theirs)],
+        leaseTtlMs: 1_000,
+        now: plus(T0, 900),
+      });
+      // c's old token and w2's row are not renewed.
+      expect(held.map((l) => l.id).sort()).toEqual([a.id, b.id].sort());
+      for (const t of [a, b]) expect((await store.taskGet(t.id))?.leaseExpiresAt).toEqual(plus(T0, 1_900));
+      for (const t of [c, theirs])
+        expect((await store.taskGet(t.id))?.leaseExpiresAt).toEqual(plus(T0, 1_000));
+      expect(await store.taskExtendLeases({ owner: "w1", leases: [], leaseTtlMs: 1_000, now: T0 })).toEqual(
+        [],
+      );
     });
 
     it("several processes claiming at once never get the same row while it is leased", async () => {
