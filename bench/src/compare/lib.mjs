@@ -132,10 +132,15 @@ export function compareMachineInfo() {
         stdio: ["ignore", "pipe", "ignore"],
       }).trim();
       dirty =
-        execFileSync("git", ["status", "--porcelain", "--", "../packages"], {
-          encoding: "utf8",
-          stdio: ["ignore", "pipe", "ignore"],
-        }).trim() !== "";
+        // Documentation edits do not change what was measured.
+        execFileSync(
+          "git",
+          ["status", "--porcelain", "--", "../packages", ":(exclude,glob)../packages/**/*.md"],
+          {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+          },
+        ).trim() !== "";
     } catch {}
   }
   return {
