@@ -325,17 +325,21 @@ export function createWorker(options: WorkerOptions): Worker {
     const now = clock.now();
     try {
       if (running.size > 0 || prefetched.length > 0) {
-        const leases = [...running.values()].map((r) => r.task as LeaseRef).concat(prefetched);
+        const leases: LeaseRef[] = [...running.values()].map((r) => r.task).concat(prefetched);
+        const asked = new Set(leases.map((l) => l.leaseToken));
         const held = new Set(
-          (await store.taskExtendLeases({ owner: id, leases, leaseTtlMs, now })).map((l) => l.id),
+          (await store.taskExtendLeases({ owner: id, leases, leaseTtlMs, now })).map((l) => l.leaseToken),
         );
+        // Only the leases this heartbeat named are judged: a row claimed while it was on its
+        // way was not asked about, and is not lost.
+        const lost = (lease: LeaseRef) => asked.has(lease.leaseToken) && !held.has(lease.leaseToken);
         const until = new Date(now.getTime() + leaseTtlMs);
         for (const run of running.values()) {
-          if (held.has(run.task.id)) run.leaseExpiresAt = until;
-          else loseLease(run, "heartbeat");
+          if (lost(run.task)) loseLease(run, "heartbeat");
+          else if (held.has(run.task.leaseToken)) run.leaseExpiresAt = until;
         }
         for (let i = prefetched.length - 1; i >= 0; i--) {
-          if (!held.has((prefetched[i] as ClaimedTask).id)) prefetched.splice(i, 1);
+          if (lost(prefetched[i] as ClaimedTask)) prefetched.splice(i, 1);
         }
       }
       const { drainRequested } = await store.workerHeartbeat({ id, inFlight: running.size, now });

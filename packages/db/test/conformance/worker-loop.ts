@@ -386,6 +386,62 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
       expect((await store.taskGet(first as number))?.stage).toBe("video_analysis_completed");
     });
 
+    it("does not count a row claimed while a heartbeat was on its way as lost", async () => {
+      const store = await makeStore();
+      const [first] = await seed(store, 1);
+      const extendHeld = gate();
+      const work = gate();
+      let extendCalled!: () => void;
+      const extending = new Promise<void>((r) => {
+        extendCalled = r;
+      });
+      let beatCalled!: () => void;
+      const beaten = new Promise<void>((r) => {
+        beatCalled = r;
+      });
+      const ev = events();
+      const spy = new Proxy(store, {
+        get(target, key, receiver) {
+          if (key === "taskExtendLeases")
+            return async (p: Parameters<TaskStore["taskExtendLeases"]>[0]) => {
+              extendCalled();
+              await extendHeld.opened;
+              return target.taskExtendLeases(p);
+            };
+          if (key === "workerHeartbeat")
+            return async (p: Parameters<TaskStore["workerHeartbeat"]>[0]) => {
+              beatCalled();
+              return target.workerHeartbeat(p);
+            };
+          return Reflect.get(target, key, receiver);
+        },
+      });
+      const worker = createWorker({
+        store: spy,
+        machine,
+        concurrency: 2,
+        leaseTtlMs: 600,
+        pollIntervalMs: 10,
+        sweepIntervalMs: 0,
+        limit: 2,
+        onEvent: ev.on,
+        handler: async (ctx) => {
+          await work.opened;
+          await walk(ctx);
+        },
+      });
+      const running = worker.run();
+      await ev.next((e) => e.type === "claimed" && e.taskId === first);
+      await extending; // the heartbeat has named its leases (only the first row) and waits
+      const [second] = await seed(store, 1, "late");
+      await ev.next((e) => e.type === "claimed" && e.taskId === second);
+      extendHeld.open();
+      await beaten; // the extend's answer has been judged
+      work.open();
+      expect(await running).toMatchObject({ claimed: 2, completed: 2, leaseLost: 0 });
+      expect(ev.seen.filter((e) => e.type === "lease-lost")).toEqual([]);
+    });
+
     it("stops after its current work when a drain is requested through the database", async () => {
       const store = await makeStore();
       await seed(store, 3);
