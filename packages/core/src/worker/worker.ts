@@ -23,8 +23,9 @@ export interface WorkerOptions {
   /**
    * Rows claimed ahead of free slots (throughput for short tasks). With prefetch the worker
    * claims in batches: it waits until at most `concurrency` of them (or half, if fewer) are
-   * left, then fills up again in one statement. Prefetched rows hold leases while they wait: keep 0 for long tasks, so a
-   * waiting row is not held away from an idle worker elsewhere.
+   * left, then fills up again in one statement. Prefetched rows hold leases while they
+   * wait: keep 0 for long tasks, so a waiting row is not held away from an idle worker
+   * elsewhere.
    */
   prefetch?: number;
   leaseTtlMs?: number;

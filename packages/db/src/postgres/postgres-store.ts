@@ -127,14 +127,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   );
   // The same write as completeSql for many rows at once (group commit, see GroupCommit):
   // each row is fenced on its own; the ids that come back are the rows that were completed.
+  // The batch travels as one JSON document ($2): JSON.stringify is native, where six arrays
+  // would be escaped element by element by the driver. `id = ANY($1)` makes the update a
+  // primary-key lookup of exactly these rows whatever the statistics say (joined on the
+  // token alone, the planner may walk the index of every leased row of the fleet).
   const completeManySql = prepared(
     `WITH input AS (
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[])
-         AS t(id, token, from_stage, data, result, at)
+       SELECT * FROM jsonb_to_recordset($2::jsonb)
+         AS t(id int, token text, from_stage text, data jsonb, result jsonb, at timestamptz)
      ), done AS (
        UPDATE videos v SET stage = ${s.completed}, ready = false, data = COALESCE(input.data, v.data),
          lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, last_error = NULL, updated_at = input.at
-       FROM input WHERE v.id = input.id AND v.lease_token = input.token AND v.stage = input.from_stage
+       FROM input WHERE v.id = ANY($1::int[]) AND v.id = input.id
+         AND coalesce(v.lease_token, '') = input.token AND v.stage = input.from_stage
        RETURNING v.id, input.result, input.from_stage, input.at
      ), result AS (
        INSERT INTO analysis_results (video_id, result, created_at) SELECT id, result, at FROM done
@@ -143,7 +148,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
        INSERT INTO audit_events (video_id, event, actor, from_stage, to_stage, detail, at)
        SELECT id, 'completed', 'worker', from_stage, ${s.completed}, '{}'::jsonb, at FROM done
      )
-     SELECT id FROM done`,
+     SELECT coalesce(json_agg(id), '[]') AS ids FROM done`,
   );
   const failSql = prepared(
     `WITH before AS (
@@ -251,16 +256,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
   type CompleteInput = Parameters<TaskWriter["taskComplete"]>[0];
   const completions = new GroupCommit<CompleteInput, void>(async (batch) => {
-    const r = await completeManySql(pool, [
-      batch.map((c) => c.id),
-      batch.map((c) => c.leaseToken),
-      batch.map((c) => c.from),
-      batch.map((c) => (c.data ? JSON.stringify(c.data) : null)),
-      batch.map((c) => (c.result === undefined ? null : JSON.stringify(c.result))),
-      // ISO text, not Dates: pg would format each Date in the local time zone, per element.
-      batch.map((c) => c.now.toISOString()),
-    ]);
-    const done = new Set(r.rows.map((row) => Number(row.id)));
+    const rows = batch.map((c) => ({
+      id: c.id,
+      token: c.leaseToken,
+      from_stage: c.from,
+      data: c.data ?? null,
+      result: c.result ?? null,
+      at: c.now.toISOString(),
+    }));
+    const r = await completeManySql(pool, [batch.map((c) => c.id), JSON.stringify(rows)]);
+    const done = new Set(r.rows[0]?.ids as number[]);
     return batch.map((c) => (done.has(c.id) ? undefined : new LeaseLostError(c.id, "complete")));
   });
 
@@ -268,13 +273,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   // then makes the update a primary-key lookup of exactly those rows. Written as a join with
   // a CTE instead, the planner may hash-join against a sequential scan of the whole table
   // when its estimates say the table is small. It returns only what the worker does not
-  // know already (owner, expiry and update time are its own parameters): fewer values to
-  // send and parse per claimed row.
+  // know already (owner, expiry and update time are its own parameters), as one JSON
+  // document in id order: one native JSON.parse instead of the driver parsing each value of
+  // each row (a third of a worker's CPU per task went there).
   const claimSql = prepared(
-    `UPDATE videos SET ready = false, lease_owner = $2, lease_token = gen_random_uuid()::text,
-       lease_expires_at = $3, attempts = attempts + 1, updated_at = $4
-     WHERE id = ANY(ARRAY(SELECT id FROM videos WHERE ready ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED))
-     RETURNING id, source_id, stage, data, attempts, lease_token, last_error, created_at`,
+    `WITH claimed AS (
+       UPDATE videos SET ready = false, lease_owner = $2, lease_token = gen_random_uuid()::text,
+         lease_expires_at = $3, attempts = attempts + 1, updated_at = $4
+       WHERE id = ANY(ARRAY(SELECT id FROM videos WHERE ready ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED))
+       RETURNING id, source_id, stage, data, attempts, lease_token, last_error, created_at
+     )
+     SELECT coalesce(json_agg(json_build_array(id, source_id, stage, data, attempts, lease_token,
+       last_error, floor(extract(epoch FROM created_at) * 1000)) ORDER BY id), '[]') AS rows
+     FROM claimed`,
   );
   // Primary-key lookups of the worker's own rows; a token that changed does not match.
   // `coalesce` keeps the planner off the partial index of leased rows: `lease_token = ANY`
@@ -429,23 +440,31 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async taskClaim(p) {
       const expires = p.now.getTime() + p.leaseTtlMs;
       const r = await claimSql(pool, [p.limit, p.owner, new Date(expires), p.now]);
-      return r.rows
-        .map(
-          (row): ClaimedTask => ({
-            id: Number(row.id),
-            sourceId: String(row.source_id),
-            stage: String(row.stage),
-            data: (row.data as Record<string, unknown> | null) ?? {},
-            attempts: Number(row.attempts),
-            leaseOwner: p.owner,
-            leaseToken: String(row.lease_token),
-            leaseExpiresAt: new Date(expires),
-            lastError: (row.last_error as string | null) ?? null,
-            createdAt: row.created_at as Date,
-            updatedAt: new Date(p.now.getTime()),
-          }),
-        )
-        .sort((a, b) => a.id - b.id);
+      type Claimed = [
+        number,
+        string,
+        string,
+        Record<string, unknown> | null,
+        number,
+        string,
+        string | null,
+        number,
+      ];
+      return (r.rows[0]?.rows as Claimed[]).map(
+        ([id, sourceId, stage, data, attempts, leaseToken, lastError, createdMs]): ClaimedTask => ({
+          id,
+          sourceId,
+          stage,
+          data: data ?? {},
+          attempts,
+          leaseOwner: p.owner,
+          leaseToken,
+          leaseExpiresAt: new Date(expires),
+          lastError,
+          createdAt: new Date(createdMs),
+          updatedAt: new Date(p.now.getTime()),
+        }),
+      );
     },
     async taskExtendLeases(p) {
       if (p.leases.length === 0) return [];

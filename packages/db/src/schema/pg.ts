@@ -40,9 +40,9 @@ export const videos = pgTable(
   (t) => [
     uniqueIndex("videos_source_id_key").on(t.sourceId),
     index("videos_ready_idx").on(t.id).where(sql`ready`),
-    // Holds exactly the leased rows (the rows in flight): a heartbeat's "every lease of this
-    // owner" walks it too. An index on lease_owner would cost every claim one more index
-    // write to save a scan of a few hundred entries every ten seconds.
+    // Exactly the leased rows (the rows in flight), for the recovery sweep. Heartbeats and
+    // completions name their rows and find them by primary key, so there is no index on
+    // lease_owner: it would cost every claim one more index write.
     index("videos_lease_expiry_idx").on(t.leaseExpiresAt).where(sql`lease_token IS NOT NULL`),
     index("videos_unleased_stage_idx").on(t.stage, t.updatedAt).where(sql`lease_token IS NULL`),
   ],
