@@ -265,7 +265,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       at: c.now.toISOString(),
     }));
     const r = await completeManySql(pool, [batch.map((c) => c.id), JSON.stringify(rows)]);
-    const done = new Set(r.rows[0]?.ids as number[]);
+    const done = new Set((r.rows[0]?.ids ?? []) as number[]);
     return batch.map((c) => (done.has(c.id) ? undefined : new LeaseLostError(c.id, "complete")));
   });
 
@@ -450,7 +450,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         string | null,
         number,
       ];
-      return (r.rows[0]?.rows as Claimed[]).map(
+      return ((r.rows[0]?.rows ?? []) as Claimed[]).map(
         ([id, sourceId, stage, data, attempts, leaseToken, lastError, createdMs]): ClaimedTask => ({
           id,
           sourceId,
