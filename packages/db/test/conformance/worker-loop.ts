@@ -67,6 +67,14 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
     return { open, opened };
   }
 
+  /** The store with some of its methods replaced; every other call passes through. */
+  function intercept(store: TaskStore, overrides: Partial<TaskStore>): TaskStore {
+    return new Proxy(store, {
+      get: (target, key, receiver) =>
+        key in overrides ? overrides[key as keyof TaskStore] : Reflect.get(target, key, receiver),
+    });
+  }
+
   describe("worker loop (core) on this store", () => {
     it("runs every ready row to completion with one result each, then stops with once", async () => {
       const store = await makeStore();
@@ -323,14 +331,10 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
       const store = await makeStore();
       const ids = await seed(store, 40);
       const limits: number[] = [];
-      const spy = new Proxy(store, {
-        get(target, key, receiver) {
-          if (key === "taskClaim")
-            return (p: Parameters<TaskStore["taskClaim"]>[0]) => {
-              limits.push(p.limit);
-              return target.taskClaim(p);
-            };
-          return Reflect.get(target, key, receiver);
+      const spy = intercept(store, {
+        taskClaim: (p) => {
+          limits.push(p.limit);
+          return store.taskClaim(p);
         },
       });
       const worker = createWorker({
@@ -357,14 +361,10 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
       const [first, second] = await seed(store, 2);
       const held = gate();
       const ev = events();
-      const spy = new Proxy(store, {
-        get(target, key, receiver) {
-          if (key === "taskComplete")
-            return async (p: Parameters<TaskStore["taskComplete"]>[0]) => {
-              if (p.id === first) await held.opened;
-              return target.taskComplete(p);
-            };
-          return Reflect.get(target, key, receiver);
+      const spy = intercept(store, {
+        taskComplete: async (p) => {
+          if (p.id === first) await held.opened;
+          return store.taskComplete(p);
         },
       });
       const worker = createWorker({
@@ -390,30 +390,19 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
       const store = await makeStore();
       const [first] = await seed(store, 1);
       const extendHeld = gate();
+      const extending = gate();
+      const beaten = gate();
       const work = gate();
-      let extendCalled!: () => void;
-      const extending = new Promise<void>((r) => {
-        extendCalled = r;
-      });
-      let beatCalled!: () => void;
-      const beaten = new Promise<void>((r) => {
-        beatCalled = r;
-      });
       const ev = events();
-      const spy = new Proxy(store, {
-        get(target, key, receiver) {
-          if (key === "taskExtendLeases")
-            return async (p: Parameters<TaskStore["taskExtendLeases"]>[0]) => {
-              extendCalled();
-              await extendHeld.opened;
-              return target.taskExtendLeases(p);
-            };
-          if (key === "workerHeartbeat")
-            return async (p: Parameters<TaskStore["workerHeartbeat"]>[0]) => {
-              beatCalled();
-              return target.workerHeartbeat(p);
-            };
-          return Reflect.get(target, key, receiver);
+      const spy = intercept(store, {
+        taskExtendLeases: async (p) => {
+          extending.open();
+          await extendHeld.opened;
+          return store.taskExtendLeases(p);
+        },
+        workerHeartbeat: async (p) => {
+          beaten.open();
+          return store.workerHeartbeat(p);
         },
       });
       const worker = createWorker({
@@ -432,11 +421,11 @@ export function workerLoopTests(makeStore: () => Promise<TaskStore>): void {
       });
       const running = worker.run();
       await ev.next((e) => e.type === "claimed" && e.taskId === first);
-      await extending; // the heartbeat has named its leases (only the first row) and waits
+      await extending.opened; // the heartbeat has named its leases (only the first row) and waits
       const [second] = await seed(store, 1, "late");
       await ev.next((e) => e.type === "claimed" && e.taskId === second);
       extendHeld.open();
-      await beaten; // the extend's answer has been judged
+      await beaten.opened; // the extend's answer has been judged
       work.open();
       expect(await running).toMatchObject({ claimed: 2, completed: 2, leaseLost: 0 });
       expect(ev.seen.filter((e) => e.type === "lease-lost")).toEqual([]);
