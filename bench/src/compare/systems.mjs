@@ -51,8 +51,7 @@ function holdfast({ sqlite = false, prefetch } = {}) {
           c.query(
             `INSERT INTO ${trial.schema}.videos (source_id, stage, ready, data, attempts, created_at, updated_at)
              SELECT 't' || g, 'queued', true, '{}', 0, now(), now() FROM generate_series(1, ${n}) g;
-             ANALYZE ${trial.schema}.videos;
-             SET search_path TO ${trial.schema}; ${process.env.HF_EXP_SQL ?? ""}`,
+             ANALYZE ${trial.schema}.videos`,
           ),
         );
       }
